@@ -1,0 +1,75 @@
+import type { TopicSpec } from '#contracts';
+
+/** A record to append. `partition` is for snapshot markers that go to every partition; normally it is derived from the key. */
+export interface LogRecord {
+  key: string | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string>;
+  partition?: number;
+}
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are 64-bit; kept as decimal strings as kafkajs does. */
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  /** Append time, ms since epoch, as a string. */
+  timestamp: string;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface RecordHandler {
+  /**
+   * Handles one record. Records of one partition arrive in order. Throwing retries the record with backoff;
+   * a ContractViolation (or an error with `retryable === false`) goes to the dead-letter topic at once.
+   */
+  handle(record: ConsumedRecord): Promise<void>;
+  /** Called after each batch, before its offsets are committed: publish what the batch produced here. */
+  flush?(): Promise<void>;
+  /**
+   * Called before the first batch of a newly assigned partition and again after a batch that failed, since
+   * in-memory state derived from that partition may then be ahead of the committed offset. Rebuild state here.
+   * `heartbeat` keeps the group membership alive during a long rebuild.
+   */
+  prepare?(tp: TopicPartition, heartbeat: () => Promise<void>): Promise<void>;
+  /** The partition was taken away in a rebalance: drop its state. */
+  release?(tp: TopicPartition): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  topics: readonly string[];
+  /** Where a group without committed offsets starts. Default: earliest (a system of record replays). */
+  fromBeginning?: boolean;
+  handler: RecordHandler;
+}
+
+export interface ConsumerHandle {
+  /** Stops fetching, finishes the batch in hand, flushes, commits and leaves the group. */
+  stop(): Promise<void>;
+  /** Resolves when the consumer has joined and got its first assignment (tests and readiness use it). */
+  ready(): Promise<void>;
+}
+
+/**
+ * The port every app uses to reach the log. Kafka (production) and an in-process log (all-in-one and replay)
+ * implement it with the same semantics: keyed partitioning, per-partition order, committed offsets per group.
+ */
+export interface EventLog {
+  readonly kind: 'kafka' | 'memory';
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  partitionCount(topic: string): Promise<number>;
+  /** Resolves once every record is durably appended (acks=all on Kafka). */
+  publish(topic: string, records: readonly LogRecord[]): Promise<void>;
+  /** Reads partitions from their start up to their end at the time of the call (state restore, replay). */
+  readToEnd(topic: string, partitions?: readonly number[]): AsyncIterable<ConsumedRecord>;
+  consume(options: ConsumeOptions): Promise<ConsumerHandle>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export * from './secret-redactor.js';
+export * from './resource-names.js';
