@@ -19,6 +19,11 @@ export const KafkaConnectionSchema = z.object({
   compression: z.enum(['none', 'gzip']).default('gzip'),
   /** Largest message the broker accepts (message.max.bytes); bigger records go to the dead-letter topic. */
   maxMessageBytes: z.number().int().positive().default(1_048_576),
+  /**
+   * Prepended to every topic and consumer group name: several installations (or test runs) share one cluster
+   * without seeing each other's records.
+   */
+  namespacePrefix: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
 });
 export type KafkaConnection = z.infer<typeof KafkaConnectionSchema>;
 
@@ -37,6 +42,7 @@ export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv): unknown {
       : undefined,
     compression: env.KAFKA_COMPRESSION,
     maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES ? Number(env.KAFKA_MAX_MESSAGE_BYTES) : undefined,
+    namespacePrefix: env.KAFKA_NAMESPACE_PREFIX,
   };
 }
 

@@ -55,6 +55,11 @@ export class KafkaEventLog implements EventLog {
   private admin?: Promise<Admin>;
   private readonly consumers = new Set<ConsumerHandle>();
 
+  /** Topic and group names as Kafka sees them (with the installation's prefix). */
+  private n(name: string): string {
+    return this.conn.namespacePrefix + name;
+  }
+
   constructor(private readonly conn: KafkaConnection) {
     this.kafka = new Kafka({ ...toKafkaJsConfig(conn), logLevel: logLevel.WARN, logCreator: kafkaJsLogger() });
   }
@@ -80,12 +85,12 @@ export class KafkaEventLog implements EventLog {
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     const admin = await this.getAdmin();
     const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.name));
+    const missing = specs.filter((s) => !existing.has(this.n(s.name)));
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((s) => ({
-          topic: s.name,
+          topic: this.n(s.name),
           numPartitions: s.partitions,
           replicationFactor: -1,
           configEntries: [
@@ -96,7 +101,7 @@ export class KafkaEventLog implements EventLog {
       });
       log.info({ topics: missing.map((s) => s.name) }, 'created topics');
     }
-    for (const s of specs.filter((x) => existing.has(x.name))) {
+    for (const s of specs.filter((x) => existing.has(this.n(x.name)))) {
       const n = await this.partitionCount(s.name);
       if (n !== s.partitions) {
         log.warn({ topic: s.name, expected: s.partitions, actual: n }, 'topic has another partition count than the contract');
@@ -106,7 +111,7 @@ export class KafkaEventLog implements EventLog {
 
   async partitionCount(topic: string): Promise<number> {
     const admin = await this.getAdmin();
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    const meta = await admin.fetchTopicMetadata({ topics: [this.n(topic)] });
     return meta.topics[0]?.partitions.length ?? 0;
   }
 
@@ -115,7 +120,7 @@ export class KafkaEventLog implements EventLog {
     const producer = await this.getProducer();
     const end = publishSeconds.startTimer({ topic });
     await producer.send({
-      topic,
+      topic: this.n(topic),
       acks: -1,
       compression: this.conn.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
       messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
@@ -125,7 +130,7 @@ export class KafkaEventLog implements EventLog {
 
   async *readToEnd(topic: string, partitions?: readonly number[]): AsyncIterable<ConsumedRecord> {
     const admin = await this.getAdmin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await admin.fetchTopicOffsets(this.n(topic));
     const wanted = new Map<number, bigint>();
     for (const o of offsets) {
       if (partitions && !partitions.includes(o.partition)) continue;
@@ -134,14 +139,14 @@ export class KafkaEventLog implements EventLog {
     if (wanted.size === 0) return;
 
     // kafkajs has no assign(): a throwaway group reads the topic and pauses what it was not asked for.
-    const consumer = this.kafka.consumer({ groupId: `ia-reader-${randomUUID()}`, maxBytes: 16 * 1024 * 1024 });
+    const consumer = this.kafka.consumer({ groupId: this.n(`ia-reader-${randomUUID()}`), maxBytes: 16 * 1024 * 1024 });
     const queue: ConsumedRecord[][] = [];
     let notify: (() => void) | undefined;
     let failure: unknown;
     let done = false;
     try {
       await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.subscribe({ topic: this.n(topic), fromBeginning: true });
       const others = offsets.map((o) => o.partition).filter((p) => !wanted.has(p));
       await consumer.run({
         autoCommit: false,
@@ -162,14 +167,14 @@ export class KafkaEventLog implements EventLog {
           const last = batch.messages.at(-1);
           if (last && BigInt(last.offset) + 1n >= end) {
             wanted.delete(batch.partition);
-            consumer.pause([{ topic, partitions: [batch.partition] }]);
+            consumer.pause([{ topic: this.n(topic), partitions: [batch.partition] }]);
           }
           if (out.length) queue.push(out);
           if (wanted.size === 0) done = true;
           notify?.();
         },
       });
-      if (others.length) consumer.pause([{ topic, partitions: others }]);
+      if (others.length) consumer.pause([{ topic: this.n(topic), partitions: others }]);
       consumer.on(consumer.events.CRASH, (e) => {
         failure = e.payload.error;
         notify?.();
@@ -187,14 +192,13 @@ export class KafkaEventLog implements EventLog {
       }
     } finally {
       await consumer.disconnect().catch(() => {});
-      await (await this.getAdmin()).deleteGroups([]).catch(() => {});
     }
   }
 
   async consume(options: ConsumeOptions): Promise<ConsumerHandle> {
     const { groupId, handler } = options;
     const consumer: Consumer = this.kafka.consumer({
-      groupId,
+      groupId: this.n(groupId),
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
@@ -206,7 +210,7 @@ export class KafkaEventLog implements EventLog {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       // Partitions no longer ours must be rebuilt if they ever come back.
       const assigned = new Set(
-        Object.entries(e.payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
+        Object.entries(e.payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${this.strip(t)}:${p}`)),
       );
       for (const key of [...prepared]) {
         if (!assigned.has(key)) {
@@ -219,13 +223,16 @@ export class KafkaEventLog implements EventLog {
     });
 
     await consumer.connect();
-    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    for (const topic of options.topics) {
+      await consumer.subscribe({ topic: this.n(topic), fromBeginning: options.fromBeginning ?? true });
+    }
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
-        const key = `${batch.topic}:${batch.partition}`;
-        const tp = { topic: batch.topic, partition: batch.partition };
+        const topic = this.strip(batch.topic);
+        const key = `${topic}:${batch.partition}`;
+        const tp = { topic, partition: batch.partition };
         if (!prepared.has(key)) {
           await handler.prepare?.(tp, heartbeat);
           prepared.add(key);
@@ -235,7 +242,7 @@ export class KafkaEventLog implements EventLog {
           await runBatch({
             groupId,
             records: batch.messages.map((m) => ({
-              topic: batch.topic,
+              topic,
               partition: batch.partition,
               offset: m.offset,
               key: m.key?.toString('utf8') ?? null,
@@ -256,7 +263,7 @@ export class KafkaEventLog implements EventLog {
           prepared.delete(key);
           throw err;
         }
-        if (next !== undefined) await consumer.commitOffsets([{ ...tp, offset: next }]);
+        if (next !== undefined) await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       },
     });
 
@@ -270,6 +277,10 @@ export class KafkaEventLog implements EventLog {
     };
     this.consumers.add(handle);
     return handle;
+  }
+
+  private strip(topic: string): string {
+    return topic.startsWith(this.conn.namespacePrefix) ? topic.slice(this.conn.namespacePrefix.length) : topic;
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,5 @@
 export * from './logger.js';
 export * from './metrics.js';
 export * from './nest-logger.js';
+export * from './observability.module.js';
+export * from './readiness.registry.js';

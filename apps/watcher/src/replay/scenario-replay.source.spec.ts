@@ -38,7 +38,7 @@ describe('ScenarioReplaySource', () => {
       { ts: '2025-01-01T00:01:00.000Z', type: 'MODIFIED', object: cm('3', 'b') },
       { ts: '2025-01-01T00:02:00.000Z', alertmanager: { version: '4', status: 'firing', alerts: [] } },
       { ts: '2025-01-01T00:09:00.000Z', type: 'MODIFIED', object: cm('4', 'c') },
-      'not json',
+      'not json' as unknown as object,
     ]);
     const source = new ScenarioReplaySource(log, {
       cluster: 'c1',
