@@ -9,7 +9,13 @@ import {
 export interface KubeObject extends Record<string, unknown> {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; [k: string]: unknown };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    [k: string]: unknown;
+  };
 }
 
 /** Builds the RawLifecycleEvent of one observed object. `object` must already be redacted. */

@@ -26,14 +26,24 @@ export class RawEventPublisher {
     return {
       key: objectKey(e.ref),
       value: encodeMessage(e),
-      headers: cloudEventHeaders({ id: e.eventId, type: CE_TYPES.rawEvent, source: this.source, time: e.observedAt }),
+      headers: cloudEventHeaders({
+        id: e.eventId,
+        type: CE_TYPES.rawEvent,
+        source: this.source,
+        time: e.observedAt,
+      }),
     };
   }
 
   async markerRecords(m: SnapshotMarker): Promise<LogRecord[]> {
     this.partitions ??= await this.log.partitionCount(TOPICS.rawEvents.name);
     const value = encodeMessage(m);
-    const headers = cloudEventHeaders({ id: m.eventId, type: CE_TYPES.rawEvent, source: this.source, time: m.observedAt });
+    const headers = cloudEventHeaders({
+      id: m.eventId,
+      type: CE_TYPES.rawEvent,
+      source: this.source,
+      time: m.observedAt,
+    });
     return Array.from({ length: this.partitions }, (_, partition) => ({
       key: snapshotMarkerKey(m.cluster, m.resource),
       value,

@@ -33,7 +33,12 @@ describe('ScenarioReplaySource', () => {
       {
         ts: '2025-01-01T00:00:00.000Z',
         type: 'ADDED',
-        object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'shop', uid: 'u-s', resourceVersion: '2' }, data: { password: secretValue } },
+        object: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 's', namespace: 'shop', uid: 'u-s', resourceVersion: '2' },
+          data: { password: secretValue },
+        },
       },
       { ts: '2025-01-01T00:01:00.000Z', type: 'MODIFIED', object: cm('3', 'b') },
       { ts: '2025-01-01T00:02:00.000Z', alertmanager: { version: '4', status: 'firing', alerts: [] } },

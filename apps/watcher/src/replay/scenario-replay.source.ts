@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import { parseApiVersion, type WatchedResource } from '#contracts';
 import type { EventLog, LogRecord } from '#kafka';
 import { kindToResource, type SecretRedactor } from '#kube';
@@ -57,18 +58,24 @@ export class ScenarioReplaySource {
     this.publisher = new RawEventPublisher(log, `replay/${options.cluster}`);
   }
 
+  /** Reads `file` (plain or gzip-compressed JSON lines) and publishes what it holds. */
   async run(file: string): Promise<ReplayStats> {
     const stats: ReplayStats = { lines: 0, rawEvents: 0, alerts: 0, skippedAfterRankAt: 0, malformed: 0 };
     const until = this.options.until?.getTime() ?? Infinity;
     let snapshotTs: string | undefined;
-    let snapshot: { ts: string; byResource: Map<string, { resource: WatchedResource; objects: KubeObject[] }> } | undefined;
+    let snapshot:
+      | { ts: string; byResource: Map<string, { resource: WatchedResource; objects: KubeObject[] }> }
+      | undefined;
     let pending: LogRecord[] = [];
     const flush = async () => {
       if (pending.length) await this.publisher.publish(pending);
       pending = [];
     };
 
-    const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    const raw = createReadStream(file);
+    const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+    input.setEncoding('utf8');
+    const rl = createInterface({ input, crlfDelay: Infinity });
     for await (const text of rl) {
       if (!text.trim()) continue;
       stats.lines++;
@@ -137,12 +144,16 @@ export class ScenarioReplaySource {
     for (const { resource, objects } of snapshot.byResource.values()) {
       const snapshotId = `replay:${resource.group}/${resource.kind}@${snapshot.ts}`;
       const base = { cluster, resource, snapshotId, observedAt: snapshot.ts };
-      const records: LogRecord[] = await this.publisher.markerRecords(snapshotMarker({ ...base, type: 'SNAPSHOT_START' }));
+      const records: LogRecord[] = await this.publisher.markerRecords(
+        snapshotMarker({ ...base, type: 'SNAPSHOT_START' }),
+      );
       for (const object of objects) {
         records.push(this.publisher.objectRecord(rawObjectEvent({ ...base, type: 'SYNC', object })));
       }
       records.push(
-        ...(await this.publisher.markerRecords(snapshotMarker({ ...base, type: 'SNAPSHOT_END', objectCount: objects.length }))),
+        ...(await this.publisher.markerRecords(
+          snapshotMarker({ ...base, type: 'SNAPSHOT_END', objectCount: objects.length }),
+        )),
       );
       await this.publisher.publish(records);
     }
