@@ -1,0 +1,56 @@
+import { DEFAULT_IGNORE_RULES, type IgnoreRule } from '#diff';
+
+/** Everything the differ can be told; every field has a default, so `new DifferProcessor(log, {})` works. */
+export interface DifferOptions {
+  /** Consumer group. Default `ia-differ`. */
+  groupId?: string;
+  /** `ce_source` of published records. Default `incident-assistant/differ`. */
+  source?: string;
+  /** Kinds dropped on arrival: no state, no output (heartbeats and endpoint churn). */
+  ignoreKinds?: readonly string[];
+  /** Extra per-kind JSON pointers to leave out of diffs, added to DEFAULT_IGNORE_RULES. */
+  ignoreDifferences?: readonly IgnoreRule[];
+  /** Replace the default ignore rules instead of adding to them. */
+  replaceDefaultIgnoreRules?: boolean;
+  /**
+   * Kinds whose controller-owned objects (an ownerReference with controller=true) produce no ChangeEvents: their
+   * spec is their owner's template, whose change is already reported. State and anomaly signals are kept.
+   */
+  controllerOwnedKinds?: readonly string[];
+  /** Largest record the broker takes (message.max.bytes). Bigger change events get their delta truncated. */
+  maxMessageBytes?: number;
+  /** String values longer than this are stored and diffed as digests. */
+  maxValueBytes?: number;
+  /** One structured log line per change. Default true. */
+  logChanges?: boolean;
+}
+
+export interface ResolvedDifferOptions {
+  groupId: string;
+  source: string;
+  ignoreKinds: ReadonlySet<string>;
+  ignoreRules: readonly IgnoreRule[];
+  controllerOwnedKinds: ReadonlySet<string>;
+  maxMessageBytes: number;
+  maxValueBytes: number;
+  logChanges: boolean;
+}
+
+export const DEFAULT_IGNORE_KINDS = ['Lease', 'Endpoints', 'EndpointSlice'] as const;
+export const DEFAULT_CONTROLLER_OWNED_KINDS = ['Pod', 'ReplicaSet', 'ControllerRevision', 'Job'] as const;
+
+export function resolveDifferOptions(o: DifferOptions): ResolvedDifferOptions {
+  return {
+    groupId: o.groupId ?? 'ia-differ',
+    source: o.source ?? 'incident-assistant/differ',
+    ignoreKinds: new Set(o.ignoreKinds ?? DEFAULT_IGNORE_KINDS),
+    ignoreRules: [
+      ...(o.replaceDefaultIgnoreRules ? [] : DEFAULT_IGNORE_RULES),
+      ...(o.ignoreDifferences ?? []),
+    ],
+    controllerOwnedKinds: new Set(o.controllerOwnedKinds ?? DEFAULT_CONTROLLER_OWNED_KINDS),
+    maxMessageBytes: o.maxMessageBytes ?? 1_000_000,
+    maxValueBytes: o.maxValueBytes ?? 64 * 1024,
+    logChanges: o.logChanges ?? true,
+  };
+}

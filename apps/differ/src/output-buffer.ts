@@ -1,0 +1,112 @@
+import { TOPICS, type ChangeEvent } from '#contracts';
+import type { EventLog, LogRecord } from '#kafka';
+
+/** Room for the key, headers and record framing next to the value. */
+const RECORD_OVERHEAD = 4 * 1024;
+
+/**
+ * What a batch produced, published at flush in the order that makes a crash safe: changes and anomalies first,
+ * the changelog last. If the process dies in between, the state was not advanced, the batch is processed again
+ * and yields the same deterministic ids, which consumers dedupe. Offsets are committed after all of it.
+ */
+export class OutputBuffer {
+  private changes: LogRecord[] = [];
+  private anomalies: LogRecord[] = [];
+  private changelog: LogRecord[] = [];
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly maxMessageBytes: number,
+  ) {}
+
+  addChange(r: LogRecord): void {
+    this.changes.push(r);
+  }
+  addAnomaly(r: LogRecord): void {
+    this.anomalies.push(r);
+  }
+  addState(r: LogRecord): void {
+    this.changelog.push(r);
+  }
+
+  get size(): number {
+    return this.changes.length + this.anomalies.length + this.changelog.length;
+  }
+
+  /** Drops what a failed batch produced: it will be produced again. */
+  clear(): void {
+    this.changes = [];
+    this.anomalies = [];
+    this.changelog = [];
+  }
+
+  async flush(): Promise<void> {
+    const [changes, anomalies, changelog] = [this.changes, this.anomalies, this.changelog];
+    this.clear();
+    await Promise.all([
+      this.publish(TOPICS.changes.name, changes),
+      this.publish(TOPICS.anomalies.name, anomalies),
+    ]);
+    await this.publish(TOPICS.objects.name, changelog);
+  }
+
+  /** Splits a publish so that no request exceeds the broker's limit even before compression. */
+  private async publish(topic: string, records: readonly LogRecord[]): Promise<void> {
+    let chunk: LogRecord[] = [];
+    let bytes = 0;
+    for (const r of records) {
+      const size = (r.value?.length ?? 0) + RECORD_OVERHEAD;
+      if (chunk.length > 0 && bytes + size > this.maxMessageBytes) {
+        await this.log.publish(topic, chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(r);
+      bytes += size;
+    }
+    if (chunk.length) await this.log.publish(topic, chunk);
+  }
+}
+
+const MAX_SHOWN_VALUE = 1_024;
+
+function shorten(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > MAX_SHOWN_VALUE
+    ? `${text.slice(0, MAX_SHOWN_VALUE)}... (truncated, ${text.length} chars)`
+    : value;
+}
+
+/**
+ * Encodes a change event within the record size limit: first the delta is replaced by a marker, then path
+ * values are shortened, then paths are dropped. Classes, actor and summary always survive.
+ */
+export function encodeChangeWithinLimit(change: ChangeEvent, maxMessageBytes: number): string {
+  const limit = maxMessageBytes - RECORD_OVERHEAD;
+  let text = JSON.stringify(change);
+  if (Buffer.byteLength(text) <= limit) return text;
+  const marker = {
+    _truncated: true,
+    reason: 'delta larger than the broker message size',
+    bytes: Buffer.byteLength(text),
+  };
+  const smaller: ChangeEvent = { ...change, delta: marker };
+  text = JSON.stringify(smaller);
+  if (Buffer.byteLength(text) <= limit) return text;
+  smaller.paths = change.paths.map((p) => ({
+    path: p.path,
+    op: p.op,
+    old: shorten(p.old),
+    new: shorten(p.new),
+  }));
+  text = JSON.stringify(smaller);
+  for (
+    let keep = Math.min(smaller.paths.length, 1_000);
+    Buffer.byteLength(text) > limit && keep > 0;
+    keep = Math.floor(keep / 2)
+  ) {
+    text = JSON.stringify({ ...smaller, paths: smaller.paths.slice(0, keep) });
+  }
+  return text;
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { deployment } from './fixtures.spec-helper.js';
+import { DEFAULT_IGNORE_RULES, DIGEST_PREFIX, Normalizer } from './normalize.js';
+
+const normalizer = new Normalizer({ ignoreRules: DEFAULT_IGNORE_RULES, maxValueBytes: 1024 });
+
+describe('Normalizer', () => {
+  it('drops managedFields, resourceVersion, generation, timestamps, status and the revision annotation', () => {
+    const n = normalizer.normalize(deployment(), 'apps', 'Deployment') as ReturnType<typeof deployment>;
+    expect(n.metadata).not.toHaveProperty('managedFields');
+    expect(n.metadata).not.toHaveProperty('resourceVersion');
+    expect(n.metadata).not.toHaveProperty('generation');
+    expect(n.metadata).not.toHaveProperty('creationTimestamp');
+    expect(n).not.toHaveProperty('status');
+    expect(n.spec.template.metadata).not.toHaveProperty('creationTimestamp');
+    expect(n.metadata.annotations).toEqual({ 'meta.helm.sh/release-name': 'shop' });
+  });
+
+  it('sorts named arrays so that re-ordering is no difference, and does not modify its input', () => {
+    const input = deployment({
+      env: [
+        { name: 'B', value: '2' },
+        { name: 'A', value: '1' },
+      ],
+    });
+    const n = normalizer.normalize(input, 'apps', 'Deployment') as ReturnType<typeof deployment>;
+    expect(n.spec.template.spec.containers[0].env.map((e) => e.name)).toEqual(['A', 'B']);
+    expect(input.spec.template.spec.containers[0].env[0].name).toBe('B');
+    expect(input.metadata.managedFields).toBeDefined();
+  });
+
+  it('applies configured per-kind rules with wildcards, and only to their kind and group', () => {
+    const custom = new Normalizer({
+      ignoreRules: [
+        {
+          group: 'apps',
+          kind: 'Deployment',
+          jsonPointers: ['/spec/replicas', '/spec/template/spec/containers/*/resources'],
+        },
+      ],
+      maxValueBytes: 1024,
+    });
+    const n = custom.normalize(deployment(), 'apps', 'Deployment') as ReturnType<typeof deployment>;
+    expect(n.spec).not.toHaveProperty('replicas');
+    expect(n.spec.template.spec.containers.every((c) => !('resources' in c))).toBe(true);
+    const other = custom.normalize(deployment(), 'extensions', 'Deployment') as ReturnType<typeof deployment>;
+    expect(other.spec.replicas).toBe(2);
+  });
+
+  it('replaces huge string values by a digest that still changes when they do', () => {
+    const cm = (v: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+      data: { big: v, small: 'x' },
+    });
+    const a = normalizer.normalize(cm('a'.repeat(5000)), '', 'ConfigMap') as { data: Record<string, string> };
+    const b = normalizer.normalize(cm('b'.repeat(5000)), '', 'ConfigMap') as { data: Record<string, string> };
+    expect(a.data.big.startsWith(DIGEST_PREFIX)).toBe(true);
+    expect(a.data.big).not.toBe(b.data.big);
+    expect(a.data.small).toBe('x');
+  });
+});

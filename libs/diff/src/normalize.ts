@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { parsePointer, removeAtPointer } from './json-pointer.js';
+
+/**
+ * Fields to leave out of diffs, per kind, as JSON pointers (Argo CD's `ignoreDifferences`). `kind: '*'` applies to
+ * every kind; `group` narrows a rule to one API group when given.
+ */
+export interface IgnoreRule {
+  group?: string;
+  kind: string;
+  jsonPointers: readonly string[];
+}
+
+/**
+ * What the API server and controllers move on their own. `status` is analysed separately (anomaly signals);
+ * the revision annotations move with every rollout the template diff already shows; last-applied duplicates spec.
+ */
+export const DEFAULT_IGNORE_RULES: readonly IgnoreRule[] = [
+  {
+    kind: '*',
+    jsonPointers: [
+      '/status',
+      '/metadata/managedFields',
+      '/metadata/resourceVersion',
+      '/metadata/generation',
+      '/metadata/creationTimestamp',
+      '/metadata/deletionTimestamp',
+      '/metadata/deletionGracePeriodSeconds',
+      '/metadata/selfLink',
+      '/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration',
+      '/spec/template/metadata/creationTimestamp',
+      '/spec/jobTemplate/spec/template/metadata/creationTimestamp',
+    ],
+  },
+  {
+    group: 'apps',
+    kind: 'Deployment',
+    jsonPointers: ['/metadata/annotations/deployment.kubernetes.io~1revision'],
+  },
+  {
+    group: 'apps',
+    kind: 'ReplicaSet',
+    jsonPointers: [
+      '/metadata/annotations/deployment.kubernetes.io~1revision',
+      '/metadata/annotations/deployment.kubernetes.io~1desired-replicas',
+      '/metadata/annotations/deployment.kubernetes.io~1max-replicas',
+    ],
+  },
+  { kind: 'Pod', jsonPointers: ['/metadata/generateName'] },
+];
+
+export interface NormalizeOptions {
+  ignoreRules: readonly IgnoreRule[];
+  /** String values longer than this are replaced by their digest: still diffable, never megabytes in the state. */
+  maxValueBytes: number;
+}
+
+interface CompiledRule {
+  group?: string;
+  kind: string;
+  pointers: string[][];
+}
+
+/** Compiles ignore rules once; normalizing runs for every event. */
+export class Normalizer {
+  private readonly rules: CompiledRule[];
+
+  constructor(private readonly options: NormalizeOptions) {
+    this.rules = options.ignoreRules.map((r) => ({
+      group: r.group,
+      kind: r.kind,
+      pointers: r.jsonPointers.map(parsePointer),
+    }));
+  }
+
+  /**
+   * A canonical copy for diffing and for the state store: named arrays sorted by name (so reordering is no
+   * change), huge strings digested, ignored fields removed. The input is not modified.
+   */
+  normalize(object: Record<string, unknown>, group: string, kind: string): Record<string, unknown> {
+    const copy = canonicalize(object, this.options.maxValueBytes) as Record<string, unknown>;
+    for (const rule of this.rules) {
+      if (rule.kind !== '*' && rule.kind !== kind) continue;
+      if (rule.group !== undefined && rule.group !== group) continue;
+      for (const pointer of rule.pointers) removeAtPointer(copy, pointer);
+    }
+    return copy;
+  }
+}
+
+export const DIGEST_PREFIX = 'sha256:';
+
+function canonicalize(value: unknown, maxValueBytes: number): unknown {
+  if (typeof value === 'string') {
+    if (value.length <= maxValueBytes / 4 || Buffer.byteLength(value) <= maxValueBytes) return value;
+    const digest = createHash('sha256').update(value).digest('hex');
+    return `${DIGEST_PREFIX}${digest} (${Buffer.byteLength(value)} bytes, digested)`;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => canonicalize(v, maxValueBytes));
+    if (items.length > 1 && items.every(hasName)) {
+      items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
+    return items;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = canonicalize(v, maxValueBytes);
+  return out;
+}
+
+function hasName(v: unknown): v is { name: string } {
+  return v !== null && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string';
+}

@@ -1,0 +1,87 @@
+import type { z } from 'zod';
+import type { ProvenanceSchema } from '#contracts';
+
+export type Provenance = z.infer<typeof ProvenanceSchema>;
+
+const CD_ANNOTATION_PREFIXES = [
+  'argocd.argoproj.io/',
+  'meta.helm.sh/',
+  'helm.sh/',
+  'fluxcd.io/',
+  'kustomize.toolkit.fluxcd.io/',
+  'helm.toolkit.fluxcd.io/',
+];
+const EXTRA_ANNOTATIONS = ['kubernetes.io/change-cause', 'deployment.kubernetes.io/revision'];
+const REVISION_KEYS = [
+  'deployment.kubernetes.io/revision',
+  'app.kubernetes.io/revision',
+  'helm.sh/revision',
+  'revision',
+];
+
+type Meta = { labels?: Record<string, string>; annotations?: Record<string, string> };
+
+function podSpecOf(
+  object: Record<string, unknown>,
+): { containers?: unknown[]; initContainers?: unknown[] } | undefined {
+  const spec = object.spec as Record<string, unknown> | undefined;
+  if (!spec) return undefined;
+  if (Array.isArray(spec.containers)) return spec;
+  const template = (spec.template ?? (spec.jobTemplate as Record<string, unknown> | undefined)?.spec) as
+    Record<string, unknown> | undefined;
+  const inner = (template?.spec ?? undefined) as Record<string, unknown> | undefined;
+  if (inner && Array.isArray(inner.containers)) return inner;
+  const nested = (inner?.template as Record<string, unknown> | undefined)?.spec as
+    Record<string, unknown> | undefined;
+  return nested && Array.isArray(nested.containers) ? nested : undefined;
+}
+
+/** `repo/name:tag@sha256:...` -> tag and digest. A registry port (`host:5000/x`) is not a tag. */
+export function parseImage(image: string): { tag?: string; digest?: string } {
+  const at = image.indexOf('@');
+  const digest = at >= 0 ? image.slice(at + 1) : undefined;
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const colon = name.lastIndexOf(':');
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+  return { tag, digest };
+}
+
+/** Where a change came from: images, app version, revision and CD annotations of the object as written. */
+export function provenanceOf(object: Record<string, unknown>): Provenance | undefined {
+  const out: Provenance = {};
+  const pod = podSpecOf(object);
+  if (pod) {
+    const containers = [...(pod.initContainers ?? []), ...(pod.containers ?? [])] as {
+      name?: string;
+      image?: string;
+    }[];
+    const images = containers
+      .filter((c) => typeof c.image === 'string')
+      .map((c) => ({
+        container: String(c.name ?? ''),
+        image: c.image as string,
+        ...parseImage(c.image as string),
+      }));
+    if (images.length) out.images = images;
+  }
+  const md = (object.metadata ?? {}) as Meta;
+  const templateMd = ((object.spec as { template?: { metadata?: Meta } } | undefined)?.template?.metadata ??
+    {}) as Meta;
+  const labels = { ...templateMd.labels, ...md.labels };
+  const annotations = md.annotations ?? {};
+  const appVersion = labels['app.kubernetes.io/version'];
+  if (appVersion) out.appVersion = appVersion;
+  for (const k of REVISION_KEYS) {
+    const v = annotations[k] ?? labels[k];
+    if (v) {
+      out.revision = v;
+      break;
+    }
+  }
+  const picked = Object.entries(annotations).filter(
+    ([k]) => CD_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)) || EXTRA_ANNOTATIONS.includes(k),
+  );
+  if (picked.length)
+    out.annotations = Object.fromEntries(picked.map(([k, v]) => [k, String(v).slice(0, 512)]));
+  return Object.keys(out).length ? out : undefined;
+}
