@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { toDot } from './graph-export.js';
+
+describe('toDot', () => {
+  it('groups nodes by namespace and labels edges with their relation', () => {
+    const dot = toDot({
+      nodes: [
+        { id: 'a', resource: { kind: 'Deployment', namespace: 'shop', name: 'front"end' } },
+        { id: 'b', resource: { kind: 'Node', namespace: '', name: 'n1' } },
+      ],
+      edges: [{ from: 'a', to: 'b', relation: 'runs-on' }],
+    });
+    expect(dot).toContain('label="shop"');
+    expect(dot).toContain('label="(cluster)"');
+    expect(dot).toContain('"a" -> "b" [label="runs-on"]');
+    expect(dot).toContain('front\\"end');
+  });
+});
