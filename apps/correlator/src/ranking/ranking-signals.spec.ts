@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { alert, change, podSignal } from '../engine/testing/fixtures.js';
+import { evidenceWeight, natureOf } from './anomaly-nature.js';
+import { toCandidate } from './candidate-changes.js';
+import { diffSuspicion, quantity } from './change-suspicion.js';
+import { lagPlausibility } from './lag-model.js';
+
+describe('ranking signals', () => {
+  it('lag: nothing before the change, flat for minutes, then decaying', () => {
+    expect(lagPlausibility(-10_000)).toBe(0);
+    expect(lagPlausibility(-1_000)).toBe(1);
+    expect(lagPlausibility(5 * 60_000)).toBe(1);
+    expect(lagPlausibility(15 * 60_000)).toBeLessThan(0.3);
+    expect(lagPlausibility(60 * 60_000)).toBeLessThan(0.001);
+  });
+
+  it('symptom nature: container-level stays local, request-level propagates', () => {
+    expect(natureOf(podSignal('cart', 'OOMKilled', '2025-01-01T10:00:00Z'))).toBe('local');
+    expect(natureOf(alert('cart', 'KubePodCrashLooping', '2025-01-01T10:00:00Z'))).toBe('local');
+    expect(natureOf(alert('cart', 'HighErrorRate', '2025-01-01T10:00:00Z'))).toBe('propagating');
+    expect(
+      evidenceWeight({ ...alert('cart', 'CPUThrottlingHigh', '2025-01-01T10:00:00Z'), severity: 'info' }),
+    ).toBeLessThan(0.05);
+  });
+
+  it('candidates: controller and metadata-only changes are discounted, runtime objects excluded', () => {
+    const human = toCandidate(change('Deployment', 'cart', '2025-01-01T10:00:00Z', ['image']))!;
+    const hpa = toCandidate(
+      change('Deployment', 'cart', '2025-01-01T10:00:00Z', ['replicas'], 'controller'),
+    )!;
+    const labels = toCandidate(change('Deployment', 'cart', '2025-01-01T10:00:00Z', ['metadata']))!;
+    expect(human.prior).toBeCloseTo(0.9);
+    expect(hpa.prior).toBeLessThan(0.02);
+    expect(labels.prior).toBeLessThan(0.01);
+    expect(toCandidate(change('Pod', 'cart-1', '2025-01-01T10:00:00Z', ['image']))).toBeUndefined();
+  });
+
+  it('diff hints: limits cut, values moved by an order of magnitude, requests raised', () => {
+    const base = change('Deployment', 'cart', '2025-01-01T10:00:00Z', ['resources']);
+    const cut = {
+      ...base,
+      paths: [
+        {
+          path: '/spec/template/spec/containers/0/resources/limits/memory',
+          op: 'replace' as const,
+          old: '128Mi',
+          new: '32Mi',
+        },
+      ],
+    };
+    expect(diffSuspicion(cut).factor).toBeGreaterThan(1.2);
+    const pool = {
+      ...base,
+      ref: { ...base.ref, kind: 'ConfigMap' },
+      paths: [
+        {
+          path: '/data/config.yaml',
+          op: 'replace' as const,
+          old: 'pool:\n  max: 64\n',
+          new: 'pool:\n  max: 1\n',
+        },
+      ],
+    };
+    expect(diffSuspicion(pool).factor).toBeGreaterThan(1.2);
+    const raised = {
+      ...base,
+      paths: [
+        {
+          path: '/spec/template/spec/containers/0/resources/requests/cpu',
+          op: 'replace' as const,
+          old: '100m',
+          new: '200m',
+        },
+      ],
+    };
+    expect(diffSuspicion(raised).factor).toBeLessThan(1);
+    const secret = { ...base, ref: { ...base.ref, kind: 'Secret' }, paths: pool.paths };
+    expect(diffSuspicion(secret).factor).toBe(1);
+    expect(quantity('128Mi')).toBe(128 * 2 ** 20);
+  });
+});
