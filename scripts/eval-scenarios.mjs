@@ -2,6 +2,7 @@
 // Accuracy evaluation of the replay ranking (FORMAT.md "Matching and metrics"), on the built dist/.
 //
 //   npm run build && node scripts/eval-scenarios.mjs [folder] [--only <substring>] [--group-by-prefix]
+//     [--group-by topology|fault|prefix]   (topology: truth.meta.topology, fault: truth.rootCause.type)
 //
 // For every <id>.jsonl with an <id>.truth.json in the folder (default ../shared/scenarios/public), runs the replay
 // with --rank-at truth.query.at and --symptom truth.query.symptom, finds the rank of the true root cause, and
@@ -19,7 +20,16 @@ const flag = (name) => {
   return i >= 0 ? args.splice(i, 2)[1] : undefined;
 };
 const only = flag('--only');
-const groupByPrefix = args.includes('--group-by-prefix');
+const groupBy = flag('--group-by') ?? (args.includes('--group-by-prefix') ? 'prefix' : undefined);
+/** The group a scenario is reported under: its id without the trailing numbers, its topology or its fault type. */
+const groupOf = (id, truth) =>
+  groupBy === 'topology'
+    ? (truth.meta?.topology ?? id.replace(/-\d+(-\d+)?$/, ''))
+    : groupBy === 'fault'
+      ? truth.rootCause.type
+      : groupBy === 'prefix'
+        ? id.replace(/-\d+(-\d+)?$/, '')
+        : 'all';
 const folder = resolve(
   args.find((a) => !a.startsWith('--')) ?? join(root, '..', 'shared', 'scenarios', 'public'),
 );
@@ -77,7 +87,7 @@ for (const id of ids) {
   const rc = truth.rootCause;
   rows.push({
     id,
-    group: groupByPrefix ? id.replace(/-\d+(-\d+)?$/, '') : 'all',
+    group: groupOf(id, truth),
     rank: error ? null : rankOf(causes, rc),
     cluster: rankOf(baselineCauses(changes, at.getTime()), rc),
     namespace: rankOf(baselineCauses(changes, at.getTime(), truth.query.symptom?.namespace), rc),
@@ -117,7 +127,7 @@ const summary = {
   baselineSymptomNamespace: metrics(rows, 'namespace'),
   medianMillis: Math.round(median(rows.map((r) => r.millis))),
 };
-if (groupByPrefix) {
+if (groupBy) {
   summary.byGroup = Object.fromEntries(
     [...new Set(rows.map((r) => r.group))].map((g) => [
       g,

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Synthetic incident scenarios for topologies the public set does not cover, in exactly the public format
+// (/work/shared/scenarios/FORMAT.md): <id>.jsonl + <id>.truth.json. Reproducible: the same --seed gives the same
+// files. The output is a measurement set, not part of the repository.
+//
+//   node scripts/scenario-gen/generate.mjs --out /tmp/ia-synth [--count 60] [--seed 7] [--topology commerce]
+//
+// Scenarios cycle through topologies and fault types so every pair is covered evenly.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addDecoys, addNoise } from './background.mjs';
+import { prng } from './cluster.mjs';
+import { FAULTS, makeScenario } from './scenario.mjs';
+import { TOPOLOGIES } from './topologies.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const out = flag('--out', '/tmp/ia-synth');
+const count = Number(flag('--count', '60'));
+const seed = Number(flag('--seed', '7'));
+const topoNames = flag('--topology') ? [flag('--topology')] : Object.keys(TOPOLOGIES);
+mkdirSync(out, { recursive: true });
+
+const summary = [];
+for (let i = 0; i < count; i++) {
+  const rng = prng(seed * 100_003 + i);
+  const topoName = topoNames[i % topoNames.length];
+  const fault = FAULTS[Math.floor(i / topoNames.length) % FAULTS.length];
+  const id = `${topoName}-${fault}-${i}`;
+  const s = makeScenario(rng, TOPOLOGIES[topoName](), fault, id);
+  s.rng = rng;
+  const decoys = addDecoys(s);
+  addNoise(s);
+  // Run every write in time order, so that each object's state is the one at its time.
+  for (const step of s.schedule.sort((a, b) => a.t - b.t)) step.fn();
+  const end = s.queryAt + rng.int(30, 120) * 1000;
+  s.c.leases(s.start, end);
+  s.c.sortLines();
+  const lines = s.c.lines.filter((l) => Date.parse(l.ts) <= end);
+  // resourceVersion increases along the file (writes were generated per action, then merged by time).
+  let rv = s.c.rv;
+  const first = lines[0].ts;
+  for (const l of lines) if (l.object && l.ts !== first) l.object.metadata.resourceVersion = String(++rv);
+  const faultLine = lines.find(
+    (l) =>
+      l.object &&
+      l.object.kind === s.truth.kind &&
+      l.object.metadata.name === s.truth.name &&
+      l.object.metadata.namespace === s.truth.namespace &&
+      Math.abs(Date.parse(l.ts) - s.tFault) < 1000,
+  );
+  const truth = {
+    scenario: id,
+    query: {
+      at: new Date(s.queryAt).toISOString(),
+      symptom: { namespace: s.entry.split('/')[0], kind: 'Deployment', name: s.entry.split('/')[1] },
+    },
+    rootCause: { ...s.truth, changedAt: faultLine.ts },
+    decoys: decoys.filter((d) => Date.parse(d.changedAt) <= s.queryAt),
+    meta: {
+      topology: topoName,
+      addressing: s.topo.addressing,
+      target: s.target,
+      depth: [...s.all.values()].length && undefined,
+      local: s.local ?? null,
+      effectLagMin: Number(((s.effect - s.tFault) / 60_000).toFixed(1)),
+      firstAlertLagMin: Number(((s.firstAlert - s.tFault) / 60_000).toFixed(1)),
+      queryLagMin: Number(((s.queryAt - s.tFault) / 60_000).toFixed(1)),
+      alerting: s.alerts.map((a) => ({
+        service: a.labels.service,
+        alertname: a.labels.alertname,
+        startsAt: new Date(a.startsAt).toISOString(),
+      })),
+    },
+  };
+  writeFileSync(join(out, `${id}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  writeFileSync(join(out, `${id}.truth.json`), JSON.stringify(truth, null, 2) + '\n');
+  summary.push(
+    `${id.padEnd(40)} target ${s.target.padEnd(36)} lag ${truth.meta.effectLagMin}m alert ${truth.meta.firstAlertLagMin}m query ${truth.meta.queryLagMin}m decoys ${truth.decoys.map((d) => d.role).join(',')}`,
+  );
+}
+console.log(summary.join('\n'));
