@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { WatchedResource } from '#contracts';
 import { sleep, type EventLog } from '#kafka';
@@ -62,6 +63,9 @@ export class WatcherAgent {
   private unregisterMetrics?: () => void;
 
   constructor(private readonly options: WatcherAgentOptions) {
+    // Discovery fetches every API group at once under this signal (a real API server serves 20+ groups, one
+    // abort listener per request): without this, Node prints MaxListenersExceededWarning at the 11th.
+    setMaxListeners(0, this.abort.signal);
     this.api = new KubeApiClient(options.kubeConfig);
     this.filter = new ResourceFilter({
       includeGroups: [],
