@@ -1,6 +1,7 @@
 import {
   nodeId,
   propagateFrom,
+  RELATIONS,
   TOP_WORKLOAD_KINDS,
   type DependencyGraph,
   type PropagationMap,
@@ -8,13 +9,15 @@ import {
 } from '#graph';
 import type { Candidate } from './candidate-changes.js';
 import type { EvidenceGroup } from './incident-evidence.js';
-import { LAG, lagPlausibility, looseLagPlausibility } from './lag-model.js';
+import { LAG, lagPlausibility, looseLagPlausibility, promptLagPlausibility } from './lag-model.js';
 
 /** How well one change explains one evidence group. */
 export interface GroupExplanation {
   group: EvidenceGroup;
   /** reach x timing x (not already broken), in [0, 1]. */
   strength: number;
+  /** The same with the prompt lag reading: how strongly this change can claim the first break (see below). */
+  claim: number;
   reach: number;
   /** The path the fault takes; undefined when the link is only presumed (open namespace). */
   path?: Reach;
@@ -88,7 +91,7 @@ export function scoreCandidates(
       let shared = 0;
       for (let i = 0; i < groups.length; i++) {
         const g = groups[i];
-        shared += g.relevance * g.weight * Math.min(j.explanations[i].strength, c.explanations[i].strength);
+        shared += g.relevance * g.weight * Math.min(j.explanations[i].claim, c.explanations[i].strength);
       }
       const overlap = shared / own;
       if (overlap <= 0) continue;
@@ -124,17 +127,20 @@ function explainGroup(
   at: number,
   symptomNode: string | undefined,
 ): GroupExplanation {
-  const none = { group: g, strength: 0, reach: 0, preexisting: false };
+  const none = { group: g, strength: 0, claim: 0, reach: 0, preexisting: false };
   // Local symptoms: a path without calls, else any path (or a presumed one) at a fraction of its weight.
-  const localPath = g.nature === 'local' ? map.local.get(g.node) : undefined;
+  const ownPath = map.local.get(g.node);
+  const localPath = g.nature === 'local' ? ownPath : undefined;
   const path: Reach | undefined = localPath ?? map.any.get(g.node);
   const through = path?.weight ?? presumedReach(graph, origin, g.node, symptomNode);
   const reach = localPath ? localPath.weight : g.nature === 'local' ? through * LOCAL_THROUGH_CALLS : through;
   if (reach <= 0) return none;
 
   const t = candidate.time;
-  if (g.virtual)
-    return { group: g, strength: reach * looseLagPlausibility(at - t), reach, path, preexisting: false };
+  if (g.virtual) {
+    const strength = reach * looseLagPlausibility(at - t);
+    return { group: g, strength, claim: strength, reach, path, preexisting: false };
+  }
   const after = g.anomalies.filter((a) => a.onset >= t - LAG.TOLERANCE_MS);
   if (after.length === 0) return { ...none, reach, path };
   const firstOnset = after[0].onset;
@@ -142,9 +148,13 @@ function explainGroup(
   const preexisting = g.anomalies.some(
     (a) => a.onset < t - LAG.TOLERANCE_MS && a.weight >= 0.3 && (a.resolvedAt ?? Infinity) > t,
   );
-  const strength =
-    reach * lagPlausibility(firstOnset - t) * (weightAfter / g.weight) * (preexisting ? PREEXISTING : 1);
-  return { group: g, strength, reach, path, firstOnset, preexisting };
+  const base = reach * (weightAfter / g.weight) * (preexisting ? PREEXISTING : 1);
+  // A slow fault (a leak, a limit hit under load, a credential checked on reconnect) builds up where the change
+  // was made: on the changed workload, or on the consumers of a changed ConfigMap/Secret. Only there is a long
+  // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
+  const claim = base * promptLagPlausibility(firstOnset - t);
+  const strength = ownPath ? base * lagPlausibility(firstOnset - t) : claim;
+  return { group: g, strength, claim, reach, path, firstOnset, preexisting };
 }
 
 /**
@@ -162,5 +172,7 @@ function presumedReach(
   const [tCluster, , tNs] = target.split('/');
   if (cluster !== tCluster || ns !== tNs || ns === '_') return 0;
   const openness = graph.namespaceOpenness(cluster, ns);
-  return openness * (symptomNode === undefined || target === symptomNode ? 1 : 0.5);
+  // A guessed link is never trusted more than a call seen in the manifests (the weakest named hint).
+  const seen = RELATIONS['calls-by-name'].weight;
+  return seen * openness * (symptomNode === undefined || target === symptomNode ? 1 : 0.5);
 }

@@ -1,0 +1,88 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { EVENT_LOG, type EventLog } from '#kafka';
+import {
+  CORRELATOR_CONFIG,
+  correlatorConfig,
+  parseCorrelatorConfig,
+  type CorrelatorConfig,
+  type CorrelatorConfigInput,
+} from './config/correlator.config.js';
+import { CorrelatorRuntime, ENGINE_FEEDER, type EngineFeeder } from './correlator.runtime.js';
+import type { CorrelationEngine } from './engine/correlation-queries.js';
+import { ChangeFeed } from './grpc/change-feed.js';
+import { ObservedEngine } from './grpc/observed-engine.js';
+import { ALERT_INTAKE, type AlertSink } from './http/alert-sink.js';
+import { AlertmanagerWebhookController } from './http/alertmanager-webhook.controller.js';
+import { IncidentTracker } from './incidents/incident-tracker.js';
+import { defaultAlertSink, defaultEngine, defaultFeeder } from './correlator.defaults.js';
+
+/** Injection token of the correlation engine every reader of the correlator goes through. */
+export const CORRELATION_ENGINE = Symbol('CORRELATION_ENGINE');
+
+export interface CorrelatorModuleOptions {
+  /** Settings instead of the CORRELATOR_* environment (tests, all-in-one with flags). */
+  config?: CorrelatorConfigInput;
+  /** The engine implementation; default: the ranking engine of apps/correlator/src/engine. */
+  engine?: () => CorrelationEngine;
+  /** What feeds the engine from the log; default: the CorrelatorProcessor. */
+  feeder?: (log: EventLog, engine: CorrelationEngine, config: CorrelatorConfig) => EngineFeeder;
+  /** Where Alertmanager notifications go; default: the alert intake publishing to the anomalies topic. */
+  alertSink?: (log: EventLog, config: CorrelatorConfig) => AlertSink;
+}
+
+/**
+ * The correlator role: engine, gRPC API, Alertmanager webhook, incidents and the optional hub forwarder.
+ * Needs EVENT_LOG (EventLogModule.forRoot) in the root module; ObservabilityModule there adds /readyz.
+ * An all-in-one root imports it beside the watcher and differ modules.
+ */
+@Module({})
+export class CorrelatorModule {
+  static forRoot(options: CorrelatorModuleOptions = {}): DynamicModule {
+    const providers: Provider[] = [
+      {
+        provide: CORRELATOR_CONFIG,
+        inject: [correlatorConfig.KEY],
+        useFactory: (fromEnv: CorrelatorConfig) =>
+          options.config ? parseCorrelatorConfig(options.config) : fromEnv,
+      },
+      {
+        provide: ObservedEngine,
+        inject: [CORRELATOR_CONFIG],
+        useFactory: (c: CorrelatorConfig) =>
+          new ObservedEngine(options.engine ? options.engine() : defaultEngine(c)),
+      },
+      { provide: CORRELATION_ENGINE, useExisting: ObservedEngine },
+      {
+        provide: ChangeFeed,
+        inject: [CORRELATOR_CONFIG],
+        useFactory: (c: CorrelatorConfig) => new ChangeFeed(c.watch.replayBufferSize),
+      },
+      {
+        provide: IncidentTracker,
+        inject: [ObservedEngine, CORRELATOR_CONFIG],
+        useFactory: (engine: ObservedEngine, c: CorrelatorConfig) => new IncidentTracker(engine, c.incidents),
+      },
+      {
+        provide: ENGINE_FEEDER,
+        inject: [EVENT_LOG, ObservedEngine, CORRELATOR_CONFIG],
+        // The feeder gets the observed engine, so what it applies also reaches WatchChanges and incidents.
+        useFactory: (log: EventLog, engine: ObservedEngine, c: CorrelatorConfig) =>
+          (options.feeder ?? defaultFeeder)(log, engine, c),
+      },
+      {
+        provide: ALERT_INTAKE,
+        inject: [EVENT_LOG, CORRELATOR_CONFIG],
+        useFactory: (log: EventLog, c: CorrelatorConfig) => (options.alertSink ?? defaultAlertSink)(log, c),
+      },
+      CorrelatorRuntime,
+    ];
+    return {
+      module: CorrelatorModule,
+      imports: [ConfigModule.forFeature(correlatorConfig)],
+      controllers: [AlertmanagerWebhookController],
+      providers,
+      exports: [CORRELATION_ENGINE, CORRELATOR_CONFIG, IncidentTracker, CorrelatorRuntime],
+    };
+  }
+}
