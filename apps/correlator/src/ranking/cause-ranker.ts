@@ -1,7 +1,6 @@
 import {
   nodeId,
   propagateFrom,
-  RELATIONS,
   TOP_WORKLOAD_KINDS,
   type DependencyGraph,
   type PropagationMap,
@@ -172,7 +171,5 @@ function presumedReach(
   const [tCluster, , tNs] = target.split('/');
   if (cluster !== tCluster || ns !== tNs || ns === '_') return 0;
   const openness = graph.namespaceOpenness(cluster, ns);
-  // A guessed link is never trusted more than a call seen in the manifests (the weakest named hint).
-  const seen = RELATIONS['calls-by-name'].weight;
-  return seen * openness * (symptomNode === undefined || target === symptomNode ? 1 : 0.5);
+  return openness * (symptomNode === undefined || target === symptomNode ? 1 : 0.5);
 }

@@ -3,15 +3,18 @@ import { alert, change, podSignal } from '../engine/testing/fixtures.js';
 import { evidenceWeight, natureOf } from './anomaly-nature.js';
 import { toCandidate } from './candidate-changes.js';
 import { diffSuspicion, quantity } from './change-suspicion.js';
-import { lagPlausibility } from './lag-model.js';
+import { lagPlausibility, promptLagPlausibility } from './lag-model.js';
 
 describe('ranking signals', () => {
   it('lag: nothing before the change, flat for minutes, then decaying', () => {
     expect(lagPlausibility(-10_000)).toBe(0);
     expect(lagPlausibility(-1_000)).toBe(1);
     expect(lagPlausibility(5 * 60_000)).toBe(1);
-    expect(lagPlausibility(15 * 60_000)).toBeLessThan(0.3);
-    expect(lagPlausibility(60 * 60_000)).toBeLessThan(0.001);
+    // Slow faults stay plausible a while on the changed workload; the first-break claim needs a prompt lag.
+    expect(lagPlausibility(15 * 60_000)).toBeGreaterThan(0.5);
+    expect(promptLagPlausibility(15 * 60_000)).toBeLessThan(0.3);
+    expect(promptLagPlausibility(5 * 60_000)).toBe(1);
+    expect(lagPlausibility(60 * 60_000)).toBeLessThan(0.02);
   });
 
   it('symptom nature: container-level stays local, request-level propagates', () => {
