@@ -475,7 +475,7 @@ describe('k8s/ (kubectl kustomize)', () => {
     // Required settings are present in the ConfigMap.
     const [cm] = byKind('ConfigMap');
     expect(cm.data).toEqual(
-      expect.objectContaining({ CLUSTER_ID: expect.any(String), KAFKA_BROKERS: expect.any(String) }),
+      expect.objectContaining({ IA_CLUSTER_ID: expect.any(String), KAFKA_BROKERS: expect.any(String) }),
     );
     for (const b of cm.data.KAFKA_BROKERS.split(',')) expect(b).toMatch(/^[^:\s]+:\d+$/);
   });

@@ -93,7 +93,7 @@ export function correlatorConfigFromEnv(env: NodeJS.ProcessEnv): CorrelatorConfi
   const certFile = e('GRPC_TLS_CERT_FILE');
   const keyFile = e('GRPC_TLS_KEY_FILE');
   return {
-    cluster: env.IA_CLUSTER || undefined,
+    cluster: env.IA_CLUSTER_ID || undefined,
     http: { host: e('HTTP_HOST'), port: e('HTTP_PORT') as never },
     grpc: {
       host: e('GRPC_HOST'),
