@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeApiClient } from '../../../watcher/src/kube/kube-api.client.js';
 import { loadKubeConfig, type KubeConnectionOptions } from '../../../watcher/src/kube/kube-config.loader.js';
 
@@ -8,6 +11,13 @@ export type KubeReachability = { reachable: true; server: string } | { reachable
  * one is there and plays the demo otherwise, so a laptop without a cluster still shows the product working.
  */
 export async function probeKube(options: KubeConnectionOptions, timeoutMs = 4_000): Promise<KubeReachability> {
+  const anyConfig =
+    options.kubeconfig ||
+    process.env.KUBECONFIG ||
+    existsSync(join(homedir(), '.kube', 'config')) ||
+    process.env.KUBERNETES_SERVICE_HOST;
+  // Without any of these the client library falls back to http://localhost:8080, which says nothing useful.
+  if (!anyConfig) return { reachable: false, reason: 'no kubeconfig (KUBECONFIG, ~/.kube/config) and not in a pod' };
   let client: KubeApiClient;
   try {
     client = new KubeApiClient(loadKubeConfig(options), timeoutMs);
