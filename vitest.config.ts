@@ -8,7 +8,10 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
   imports: Record<string, { source: string }>;
 };
 const alias = Object.fromEntries(
-  Object.entries(pkg.imports).map(([name, target]) => [name, fileURLToPath(new URL(target.source, import.meta.url))]),
+  Object.entries(pkg.imports).map(([name, target]) => [
+    name,
+    fileURLToPath(new URL(target.source, import.meta.url)),
+  ]),
 );
 
 // SWC instead of esbuild: NestJS constructor injection needs emitDecoratorMetadata, which esbuild does not emit.

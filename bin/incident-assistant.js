@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/apps/cli/src/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write('incident-assistant: dist/ is missing; run `npm run build` first (npm start does it for you).\n');
+  process.stderr.write(
+    'incident-assistant: dist/ is missing; run `npm run build` first (npm start does it for you).\n',
+  );
   process.exit(2);
 }
 const { main } = await import(entry.href);

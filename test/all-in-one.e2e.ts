@@ -85,9 +85,9 @@ describe('all-in-one (npm start) without a cluster', () => {
     const printedTop = [...printed.matchAll(/^\d+\. (\S+) (\S+)\/(\S+) +changed (\S+)/gm)].map(
       (m) => `${m[1]} ${m[2]}/${m[3]} ${m[4]}`,
     );
-    expect(causes.map((c) => `${c.resource.kind} ${c.resource.namespace}/${c.resource.name} ${c.changedAt}`)).toEqual(
-      printedTop.slice(0, causes.length),
-    );
+    expect(
+      causes.map((c) => `${c.resource.kind} ${c.resource.namespace}/${c.resource.name} ${c.changedAt}`),
+    ).toEqual(printedTop.slice(0, causes.length));
   });
 
   it('rejects a malformed symptom with a clear message', async () => {

@@ -16,10 +16,12 @@ export function toDot(graph: GraphMessage): string {
   let i = 0;
   for (const [ns, nodes] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`  subgraph cluster_${i++} {`, `    label=${quote(ns)};`);
-    for (const n of nodes) lines.push(`    ${quote(n.id)} [label=${quote(`${n.resource.kind}\n${n.resource.name}`)}];`);
+    for (const n of nodes)
+      lines.push(`    ${quote(n.id)} [label=${quote(`${n.resource.kind}\n${n.resource.name}`)}];`);
     lines.push('  }');
   }
-  for (const e of graph.edges) lines.push(`  ${quote(e.from)} -> ${quote(e.to)} [label=${quote(e.relation)}];`);
+  for (const e of graph.edges)
+    lines.push(`  ${quote(e.from)} -> ${quote(e.to)} [label=${quote(e.relation)}];`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

@@ -34,10 +34,19 @@ export function addServerOptions(cmd: Command): Command {
     .option('--timeout <seconds>', 'deadline of the call', (v) => Number(v), 10);
 }
 
-type UnaryMethod = (req: unknown, md: Metadata, opts: { deadline: Date }, cb: (err: ServiceError | null, res: unknown) => void) => void;
+type UnaryMethod = (
+  req: unknown,
+  md: Metadata,
+  opts: { deadline: Date },
+  cb: (err: ServiceError | null, res: unknown) => void,
+) => void;
 
 /** Calls one unary RPC of incident_assistant.v1.IncidentAssistant. */
-export async function callIncidentAssistant<T>(flags: ServerFlags, method: string, request: unknown): Promise<T> {
+export async function callIncidentAssistant<T>(
+  flags: ServerFlags,
+  method: string,
+  request: unknown,
+): Promise<T> {
   const definition = loadSync('incident_assistant/v1/incident_assistant.proto', {
     includeDirs: [protoRoot()],
     keepCase: false,
@@ -47,7 +56,14 @@ export async function callIncidentAssistant<T>(flags: ServerFlags, method: strin
     oneofs: true,
   });
   const pkg = loadPackageDefinition(definition) as unknown as {
-    incident_assistant: { v1: { IncidentAssistant: new (addr: string, creds: ReturnType<typeof credentials.createInsecure>) => Record<string, UnaryMethod> & { close(): void } } };
+    incident_assistant: {
+      v1: {
+        IncidentAssistant: new (
+          addr: string,
+          creds: ReturnType<typeof credentials.createInsecure>,
+        ) => Record<string, UnaryMethod> & { close(): void };
+      };
+    };
   };
   const creds = flags.tls
     ? credentials.createSsl(flags.caFile ? readFileSync(flags.caFile) : undefined)
@@ -57,8 +73,15 @@ export async function callIncidentAssistant<T>(flags: ServerFlags, method: strin
   if (flags.token) md.set('authorization', `Bearer ${flags.token}`);
   try {
     return await new Promise<T>((resolve, reject) =>
-      client[method].call(client, request, md, { deadline: new Date(Date.now() + flags.timeout * 1000) }, (err, res) =>
-        err ? reject(new Error(`${method} failed: ${err.details || err.message} (gRPC code ${err.code})`)) : resolve(res as T),
+      client[method].call(
+        client,
+        request,
+        md,
+        { deadline: new Date(Date.now() + flags.timeout * 1000) },
+        (err, res) =>
+          err
+            ? reject(new Error(`${method} failed: ${err.details || err.message} (gRPC code ${err.code})`))
+            : resolve(res as T),
       ),
     );
   } finally {
@@ -70,7 +93,9 @@ export function toTimestamp(d: Date): { seconds: string; nanos: number } {
   return { seconds: String(Math.floor(d.getTime() / 1000)), nanos: (d.getTime() % 1000) * 1e6 };
 }
 
-export function fromTimestamp(t: { seconds?: string | number; nanos?: number } | null | undefined): string | undefined {
+export function fromTimestamp(
+  t: { seconds?: string | number; nanos?: number } | null | undefined,
+): string | undefined {
   if (!t || t.seconds === undefined) return undefined;
   return new Date(Number(t.seconds) * 1000 + Math.round((t.nanos ?? 0) / 1e6)).toISOString();
 }

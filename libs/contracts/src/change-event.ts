@@ -25,7 +25,14 @@ export type Actor = z.infer<typeof ActorSchema>;
 
 export const ProvenanceSchema = z.object({
   images: z
-    .array(z.object({ container: z.string(), image: z.string(), tag: z.string().optional(), digest: z.string().optional() }))
+    .array(
+      z.object({
+        container: z.string(),
+        image: z.string(),
+        tag: z.string().optional(),
+        digest: z.string().optional(),
+      }),
+    )
     .optional(),
   appVersion: z.string().optional(),
   revision: z.string().optional(),

@@ -25,7 +25,10 @@ export function decodeMessage<S extends z.ZodType>(
   }
   const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version !== undefined && version !== 1) {
-    throw new ContractViolation(contract, `unknown schemaVersion ${JSON.stringify(version)} (this build reads 1)`);
+    throw new ContractViolation(
+      contract,
+      `unknown schemaVersion ${JSON.stringify(version)} (this build reads 1)`,
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -21,7 +21,12 @@ export interface CloudEventHeaders {
   [extra: string]: string;
 }
 
-export function cloudEventHeaders(args: { id: string; type: CeType; source: string; time: string }): CloudEventHeaders {
+export function cloudEventHeaders(args: {
+  id: string;
+  type: CeType;
+  source: string;
+  time: string;
+}): CloudEventHeaders {
   return {
     ce_id: args.id,
     ce_type: args.type,

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { ObjectRefSchema } from './object-ref.js';
 
-export const RAW_EVENT_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'SYNC', 'SNAPSHOT_START', 'SNAPSHOT_END'] as const;
+export const RAW_EVENT_TYPES = [
+  'ADDED',
+  'MODIFIED',
+  'DELETED',
+  'SYNC',
+  'SNAPSHOT_START',
+  'SNAPSHOT_END',
+] as const;
 export type RawEventType = (typeof RAW_EVENT_TYPES)[number];
 
 /** Describes one API resource the watcher lists and watches. */
@@ -47,7 +54,10 @@ const SnapshotMarkerSchema = z.object({
   objectCount: z.number().int().nonnegative().optional(),
 });
 
-export const RawLifecycleEventSchema = z.discriminatedUnion('type', [ObjectEventSchema, SnapshotMarkerSchema]);
+export const RawLifecycleEventSchema = z.discriminatedUnion('type', [
+  ObjectEventSchema,
+  SnapshotMarkerSchema,
+]);
 export type RawLifecycleEvent = z.infer<typeof RawLifecycleEventSchema>;
 export type RawObjectEvent = z.infer<typeof ObjectEventSchema>;
 export type SnapshotMarker = z.infer<typeof SnapshotMarkerSchema>;

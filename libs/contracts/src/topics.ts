@@ -33,7 +33,8 @@ export const TOPICS = {
     partitions: OBJECT_PARTITIONS,
     cleanupPolicy: 'compact',
     retentionMs: -1,
-    description: "ObjectState: the differ's changelog, last normalized state per object, tombstone on delete.",
+    description:
+      "ObjectState: the differ's changelog, last normalized state per object, tombstone on delete.",
   },
   changes: {
     name: 'ia.changes.v1',

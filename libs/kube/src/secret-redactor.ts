@@ -29,7 +29,8 @@ export class SecretRedactor {
   redact<T extends Record<string, unknown>>(object: T): T {
     const kind = object.kind;
     if (kind === 'Secret') return this.redactSecret(object);
-    if (kind === 'ConfigMap' && this.options.configMapKeyPatterns?.length) return this.redactConfigMap(object);
+    if (kind === 'ConfigMap' && this.options.configMapKeyPatterns?.length)
+      return this.redactConfigMap(object);
     return object;
   }
 
@@ -47,7 +48,10 @@ export class SecretRedactor {
     if (metadata?.annotations?.[LAST_APPLIED] !== undefined) {
       out.metadata = {
         ...metadata,
-        annotations: { ...metadata.annotations, [LAST_APPLIED]: this.hash(metadata.annotations[LAST_APPLIED]) },
+        annotations: {
+          ...metadata.annotations,
+          [LAST_APPLIED]: this.hash(metadata.annotations[LAST_APPLIED]),
+        },
       };
     }
     return out as T;

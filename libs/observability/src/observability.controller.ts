@@ -21,9 +21,7 @@ export class ObservabilityController {
   @Get('readyz')
   @HealthCheck()
   ready() {
-    return this.health.check(
-      this.readinessNames().length === 0 ? [] : [async () => this.readinessResult()],
-    );
+    return this.health.check(this.readinessNames().length === 0 ? [] : [async () => this.readinessResult()]);
   }
 
   private readinessNames() {
@@ -34,7 +32,9 @@ export class ObservabilityController {
     const results = await this.readiness.evaluate();
     const session = this.indicators.check('components');
     const notReady = Object.entries(results).filter(([, v]) => !v.ready);
-    return notReady.length === 0 ? session.up({ components: results }) : session.down({ components: results });
+    return notReady.length === 0
+      ? session.up({ components: results })
+      : session.down({ components: results });
   }
 
   @Get('metrics')

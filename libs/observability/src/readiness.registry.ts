@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
-export type ReadinessCheck = () => Promise<{ ready: boolean; detail?: unknown }> | { ready: boolean; detail?: unknown };
+export type ReadinessCheck = () =>
+  Promise<{ ready: boolean; detail?: unknown }> | { ready: boolean; detail?: unknown };
 
 /**
  * Components register what "ready" means for them (watcher: first lists done; differ: state restored;

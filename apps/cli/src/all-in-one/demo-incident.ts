@@ -26,7 +26,9 @@ export async function loadDemoIncident(): Promise<DemoIncident> {
     if (up === dir) throw new Error('the demo recording (demo/) is missing from this installation');
     dir = up;
   }
-  const query = JSON.parse(await readFile(join(dir, 'demo', 'online-boutique-incident.query.json'), 'utf8')) as {
+  const query = JSON.parse(
+    await readFile(join(dir, 'demo', 'online-boutique-incident.query.json'), 'utf8'),
+  ) as {
     description: string;
     rankAt: string;
     symptom: DemoIncident['symptom'];
@@ -82,6 +84,11 @@ export async function playDemoIncident(args: {
     rankAt: args.demo.rankAt.toISOString(),
     symptom: args.demo.symptom,
     anomalies: result.anomalies,
-    stats: { ...stats, changes: engineStats.changes, anomalies: engineStats.anomalies, millis: Math.round(performance.now() - started) },
+    stats: {
+      ...stats,
+      changes: engineStats.changes,
+      anomalies: engineStats.anomalies,
+      millis: Math.round(performance.now() - started),
+    },
   });
 }

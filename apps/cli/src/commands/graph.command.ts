@@ -12,13 +12,17 @@ export function registerGraphCommand(program: Command): void {
       .option('--root <namespace/Kind/name>', 'a root resource instead of a namespace', parseResourceArg)
       .option('--depth <N>', 'hops from the root', parsePositiveInt, 2)
       .addOption(new Option('--format <format>', 'output format').choices(['dot', 'json']).default('dot')),
-  ).action(async (flags: ServerFlags & { namespace?: string; root?: ResourceArg; depth: number; format: 'dot' | 'json' }) => {
-    if (!flags.namespace && !flags.root) throw new Error('give --namespace or --root');
-    const graph = await callIncidentAssistant<GraphMessage>(flags, 'GetDependencyGraph', {
-      namespace: flags.namespace ?? '',
-      root: flags.root,
-      depth: flags.depth,
-    });
-    process.stdout.write(flags.format === 'json' ? `${JSON.stringify(graph, null, 2)}\n` : toDot(graph));
-  });
+  ).action(
+    async (
+      flags: ServerFlags & { namespace?: string; root?: ResourceArg; depth: number; format: 'dot' | 'json' },
+    ) => {
+      if (!flags.namespace && !flags.root) throw new Error('give --namespace or --root');
+      const graph = await callIncidentAssistant<GraphMessage>(flags, 'GetDependencyGraph', {
+        namespace: flags.namespace ?? '',
+        root: flags.root,
+        depth: flags.depth,
+      });
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(graph, null, 2)}\n` : toDot(graph));
+    },
+  );
 }

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { addServerOptions, callIncidentAssistant, fromTimestamp, toTimestamp, type ServerFlags } from '../grpc-client.js';
+import {
+  addServerOptions,
+  callIncidentAssistant,
+  fromTimestamp,
+  toTimestamp,
+  type ServerFlags,
+} from '../grpc-client.js';
 import { parsePositiveInt, parseResourceArg, parseTimeArg, type ResourceArg } from '../resource-arg.js';
 
 interface RankedCauseMessage {
@@ -18,29 +24,39 @@ export function registerRankCommand(program: Command): void {
       .option('--symptom <namespace/Kind/name>', 'the workload under investigation', parseResourceArg)
       .option('--incident <id>', 'an incident id from ListIncidents instead of --at/--symptom')
       .option('--top <N>', 'how many causes', parsePositiveInt, 5)
-      .option('--json', 'print JSON in the replay command\'s shape'),
-  ).action(async (flags: ServerFlags & { at?: Date; symptom?: ResourceArg; incident?: string; top: number; json?: boolean }) => {
-    const res = await callIncidentAssistant<{ causes: RankedCauseMessage[] }>(flags, 'RankCauses', {
-      at: flags.at ? toTimestamp(flags.at) : undefined,
-      symptom: flags.symptom,
-      incidentId: flags.incident ?? '',
-      top: flags.top,
-    });
-    const causes = res.causes.map((c) => ({
-      resource: { kind: c.resource.kind, namespace: c.resource.namespace, name: c.resource.name },
-      changedAt: fromTimestamp(c.changedAt),
-      score: c.score,
-      explanation: c.explanation,
-    }));
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ causes })}\n`);
-      return;
-    }
-    if (causes.length === 0) process.stdout.write('No candidate changes in the window.\n');
-    causes.forEach((c, i) => {
-      process.stdout.write(
-        `${i + 1}. ${c.resource.namespace}/${c.resource.kind}/${c.resource.name} changed ${c.changedAt}  score ${c.score.toFixed(3)}\n   ${c.explanation}\n`,
-      );
-    });
-  });
+      .option('--json', "print JSON in the replay command's shape"),
+  ).action(
+    async (
+      flags: ServerFlags & {
+        at?: Date;
+        symptom?: ResourceArg;
+        incident?: string;
+        top: number;
+        json?: boolean;
+      },
+    ) => {
+      const res = await callIncidentAssistant<{ causes: RankedCauseMessage[] }>(flags, 'RankCauses', {
+        at: flags.at ? toTimestamp(flags.at) : undefined,
+        symptom: flags.symptom,
+        incidentId: flags.incident ?? '',
+        top: flags.top,
+      });
+      const causes = res.causes.map((c) => ({
+        resource: { kind: c.resource.kind, namespace: c.resource.namespace, name: c.resource.name },
+        changedAt: fromTimestamp(c.changedAt),
+        score: c.score,
+        explanation: c.explanation,
+      }));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ causes })}\n`);
+        return;
+      }
+      if (causes.length === 0) process.stdout.write('No candidate changes in the window.\n');
+      causes.forEach((c, i) => {
+        process.stdout.write(
+          `${i + 1}. ${c.resource.namespace}/${c.resource.kind}/${c.resource.name} changed ${c.changedAt}  score ${c.score.toFixed(3)}\n   ${c.explanation}\n`,
+        );
+      });
+    },
+  );
 }

@@ -13,9 +13,18 @@ interface ReplayFlags {
 export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
-    .description('Replay a recorded incident through watcher -> differ -> correlator in one process, and rank its causes')
-    .argument('<file.jsonl>', 'recording in the scenario format (watch events and Alertmanager notifications)')
-    .option('--rank-at <RFC3339>', 'investigation time; later lines are ignored (default: the last line)', parseTimeArg)
+    .description(
+      'Replay a recorded incident through watcher -> differ -> correlator in one process, and rank its causes',
+    )
+    .argument(
+      '<file.jsonl>',
+      'recording in the scenario format (watch events and Alertmanager notifications)',
+    )
+    .option(
+      '--rank-at <RFC3339>',
+      'investigation time; later lines are ignored (default: the last line)',
+      parseTimeArg,
+    )
     .option('--symptom <namespace/Kind/name>', 'the workload under investigation', parseResourceArg)
     .option('--top <N>', 'how many causes (default 5)', parsePositiveInt)
     .option('--json', 'print one JSON document instead of a report')

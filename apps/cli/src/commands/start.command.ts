@@ -30,7 +30,9 @@ see the README's configuration section. Invalid settings stop the process with a
       if (flags.kubeconfig) process.env.KUBECONFIG = flags.kubeconfig;
       if (flags.context) process.env.IA_KUBE_CONTEXT = flags.context;
       if (flags.role !== 'all' && !process.env.KAFKA_BROKERS) {
-        throw new Error(`--role ${flags.role} runs against Kafka: set KAFKA_BROKERS (or run without --role for all-in-one)`);
+        throw new Error(
+          `--role ${flags.role} runs against Kafka: set KAFKA_BROKERS (or run without --role for all-in-one)`,
+        );
       }
       switch (flags.role) {
         case 'watcher':
@@ -44,7 +46,11 @@ see the README's configuration section. Invalid settings stop the process with a
           return;
         default: {
           const { startAllInOne } = await import('../all-in-one/all-in-one.app.js');
-          await startAllInOne({ demo: flags.demo ? 'always' : 'auto', kubeconfig: flags.kubeconfig, context: flags.context });
+          await startAllInOne({
+            demo: flags.demo ? 'always' : 'auto',
+            kubeconfig: flags.kubeconfig,
+            context: flags.context,
+          });
         }
       }
     });

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { addServerOptions, callIncidentAssistant, fromTimestamp, toTimestamp, type ServerFlags } from '../grpc-client.js';
+import {
+  addServerOptions,
+  callIncidentAssistant,
+  fromTimestamp,
+  toTimestamp,
+  type ServerFlags,
+} from '../grpc-client.js';
 import { parseResourceArg, parseTimeArg, type ResourceArg } from '../resource-arg.js';
 
 interface TimelineEntryMessage {
@@ -19,7 +25,15 @@ export function registerTimelineCommand(program: Command): void {
       .option('--with-dependencies', 'include what the resource depends on')
       .option('--json', 'print JSON'),
   ).action(
-    async (flags: ServerFlags & { resource: ResourceArg; from?: Date; to?: Date; withDependencies?: boolean; json?: boolean }) => {
+    async (
+      flags: ServerFlags & {
+        resource: ResourceArg;
+        from?: Date;
+        to?: Date;
+        withDependencies?: boolean;
+        json?: boolean;
+      },
+    ) => {
       const to = flags.to ?? new Date();
       const from = flags.from ?? new Date(to.getTime() - 2 * 3600_000);
       const res = await callIncidentAssistant<{ entries: TimelineEntryMessage[] }>(flags, 'GetTimeline', {
@@ -35,9 +49,13 @@ export function registerTimelineCommand(program: Command): void {
       for (const e of res.entries) {
         const at = fromTimestamp(e.at);
         if (e.change) {
-          process.stdout.write(`${at}  CHANGE   ${e.change.resource.kind}/${e.change.resource.name}  ${e.change.summary}  by ${e.change.actor?.manager ?? '?'}\n`);
+          process.stdout.write(
+            `${at}  CHANGE   ${e.change.resource.kind}/${e.change.resource.name}  ${e.change.summary}  by ${e.change.actor?.manager ?? '?'}\n`,
+          );
         } else if (e.anomaly) {
-          process.stdout.write(`${at}  ANOMALY  ${e.anomaly.subject.kind}/${e.anomaly.subject.name}  ${e.anomaly.reason} (${e.anomaly.severity}) ${e.anomaly.message}\n`);
+          process.stdout.write(
+            `${at}  ANOMALY  ${e.anomaly.subject.kind}/${e.anomaly.subject.name}  ${e.anomaly.reason} (${e.anomaly.severity}) ${e.anomaly.message}\n`,
+          );
         }
       }
     },

@@ -36,12 +36,14 @@ describe('correlator configuration', () => {
   });
 
   it('names the setting that is wrong', () => {
-    expect(() => parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_GRPC_PORT: 'http' }))).toThrow(/grpc.port/);
-    expect(() => parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_FORWARDER_ENABLED: 'true' }))).toThrow(
-      /CORRELATOR_FORWARDER_ADDRESS is required/,
+    expect(() => parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_GRPC_PORT: 'http' }))).toThrow(
+      /grpc.port/,
     );
-    expect(() => parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_GRPC_AUTH_TOKENS: 'short' }))).toThrow(
-      /at least 16 characters/,
-    );
+    expect(() =>
+      parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_FORWARDER_ENABLED: 'true' })),
+    ).toThrow(/CORRELATOR_FORWARDER_ADDRESS is required/);
+    expect(() =>
+      parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_GRPC_AUTH_TOKENS: 'short' })),
+    ).toThrow(/at least 16 characters/);
   });
 });

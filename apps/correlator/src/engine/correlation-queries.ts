@@ -6,7 +6,8 @@ import type { AnomalySignal, ChangeEvent, ObjectRef, ObjectState, SubjectRef } f
  */
 
 /** A resource as people and alerts name it; cluster and group are optional. */
-export type ResourceSelector = Pick<SubjectRef, 'kind' | 'name'> & Partial<Pick<ObjectRef, 'cluster' | 'group' | 'namespace'>>;
+export type ResourceSelector = Pick<SubjectRef, 'kind' | 'name'> &
+  Partial<Pick<ObjectRef, 'cluster' | 'group' | 'namespace'>>;
 
 export interface RankQuery {
   /** Investigation time: only changes and anomalies observed up to it count. */
