@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, TOPICS } from '#contracts';
+import { BOOKKEEPING_HEADER, encodeMessage, TOPICS } from '#contracts';
 import { MemoryEventLog } from '#kafka';
 import { CorrelatorProcessor } from './correlator.processor.js';
 import { CausalityEngine } from './engine/causality-engine.js';
@@ -33,6 +33,22 @@ describe('CorrelatorProcessor', () => {
     await log.publish(TOPICS.objects.name, [{ key: d.key, value: null }]);
     await drained(log);
     expect(engine.stats().resources).toBe(0);
+    await processor.stop();
+  });
+
+  it("skips the differ's bookkeeping records on the objects topic", async () => {
+    const log = new MemoryEventLog();
+    const engine = new CausalityEngine();
+    const processor = new CorrelatorProcessor(log, engine);
+    await processor.start();
+    const d = deployment('cart');
+    const checkpoint = { ...d.state, ref: { ...d.state.ref, kind: 'DifferCheckpoint', name: 'p0' } };
+    await log.publish(TOPICS.objects.name, [
+      { key: 'checkpoint/p0', value: encodeMessage(checkpoint), headers: { [BOOKKEEPING_HEADER]: '1' } },
+      { key: d.key, value: encodeMessage(d.state) },
+    ]);
+    await drained(log);
+    expect(engine.stats().resources).toBe(1);
     await processor.stop();
   });
 });

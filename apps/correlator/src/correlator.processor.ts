@@ -1,4 +1,11 @@
-import { AnomalySignalSchema, ChangeEventSchema, decodeMessage, ObjectStateSchema, TOPICS } from '#contracts';
+import {
+  BOOKKEEPING_HEADER,
+  AnomalySignalSchema,
+  ChangeEventSchema,
+  decodeMessage,
+  ObjectStateSchema,
+  TOPICS,
+} from '#contracts';
 import type { ConsumedRecord, ConsumerHandle, EventLog, RecordHandler } from '#kafka';
 import { componentLogger } from '#observability';
 import type { CorrelationEngine } from './engine/correlation-queries.js';
@@ -77,7 +84,7 @@ export class CorrelatorProcessor {
   apply(record: ConsumedRecord): void {
     switch (record.topic) {
       case TOPICS.objects.name: {
-        if (record.key === null) return;
+        if (record.key === null || record.headers[BOOKKEEPING_HEADER]) return;
         const state =
           record.value === null ? null : decodeMessage('ObjectState', ObjectStateSchema, record.value);
         this.engine.applyObject(record.key, state);

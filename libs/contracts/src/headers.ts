@@ -37,6 +37,12 @@ export function cloudEventHeaders(args: {
   };
 }
 
+/**
+ * Marks a record of the objects topic that is the differ's own bookkeeping (a per-partition checkpoint of the
+ * last completed snapshot), not a Kubernetes object: readers building a view of the cluster skip it.
+ */
+export const BOOKKEEPING_HEADER = 'ia_differ_checkpoint';
+
 /** Dead-letter headers, added beside the original message's own headers. */
 export const DLQ_HEADERS = {
   reason: 'ia_dlq_reason',

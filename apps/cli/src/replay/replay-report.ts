@@ -17,7 +17,6 @@ export function formatReplayReport(output: ReplayOutput): string {
     lines.push(
       `${i + 1}. ${c.resource.kind} ${ns}${c.resource.name}  changed ${c.changedAt}  score ${c.score.toFixed(3)}`,
     );
-    lines.push(`   ${c.summary}`);
     lines.push(`   ${c.explanation}`);
     lines.push('');
   });
