@@ -1,47 +1,33 @@
 import {
-  CE_TYPES,
-  cloudEventHeaders,
   decodeMessage,
   displayRef,
-  encodeMessage,
   isSnapshotMarker,
   objectKey,
   RawLifecycleEventSchema,
-  stableId,
   TOPICS,
-  type AnomalySignal,
-  type ChangeEvent,
   type ObjectState,
   type RawObjectEvent,
   type SnapshotMarker,
 } from '#contracts';
 import { analyzeStatus, controllerOwner, diffObjects, Normalizer } from '#diff';
 import type { ConsumedRecord, EventLog, RecordHandler, TopicPartition } from '#kafka';
-import { componentLogger, counter, gauge, histogram } from '#observability';
+import { componentLogger, gauge, histogram } from '#observability';
 import { ChangeFactory } from './change.factory.js';
+import { DifferOutput, type NewState } from './differ.output.js';
 import type { ResolvedDifferOptions } from './differ.options.js';
-import { encodeChangeWithinLimit, OutputBuffer } from './output-buffer.js';
-import { PartitionStore, STATE_HEADERS } from './state/partition-store.js';
+import { type PartitionStore, PartitionStore as Store } from './state/partition-store.js';
+import { restoreStores } from './state/state-restore.js';
+import { objectDigest } from './state/state-text.js';
 import { UndiffableObject } from './undiffable-object.error.js';
 
 const log = componentLogger('differ');
-const changesTotal = counter({
-  name: 'ia_differ_changes_total',
-  help: 'Change events produced, by first class.',
-  labelNames: ['class'],
-});
-const anomaliesTotal = counter({
-  name: 'ia_differ_anomalies_total',
-  help: 'Anomaly signals produced, by reason.',
-  labelNames: ['reason'],
-});
 const stateObjects = gauge({
   name: 'ia_differ_state_objects',
   help: 'Objects in the differ state of this instance.',
 });
 const restoreSeconds = histogram({
   name: 'ia_differ_restore_seconds',
-  help: 'Time to rebuild one partition of state from the changelog.',
+  help: 'Time to rebuild state from the changelog, per restore (all partitions assigned together).',
   buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60],
 });
 
@@ -49,8 +35,6 @@ const restoreSeconds = histogram({
 export const CHECKPOINT_KIND = 'DifferCheckpoint';
 export const CHECKPOINT_GROUP = 'incident-assistant.io';
 export const CHECKPOINT_HEADER = 'ia_differ_checkpoint';
-
-const APPS_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
 
 /** Keeps an Event's identity and what it is about; its counters live in the status digest. */
 function eventEssentials(o: Record<string, unknown>): Record<string, unknown> {
@@ -74,7 +58,7 @@ export class DifferHandler implements RecordHandler {
   private readonly stores = new Map<number, PartitionStore>();
   private readonly normalizer: Normalizer;
   private readonly changes = new ChangeFactory();
-  private readonly output: OutputBuffer;
+  private readonly output: DifferOutput;
   private restoring = 0;
 
   constructor(
@@ -85,7 +69,7 @@ export class DifferHandler implements RecordHandler {
       ignoreRules: options.ignoreRules,
       maxValueBytes: options.maxValueBytes,
     });
-    this.output = new OutputBuffer(log, options.maxMessageBytes);
+    this.output = new DifferOutput(log, options);
   }
 
   /** Ready when no partition is being restored. */
@@ -99,28 +83,28 @@ export class DifferHandler implements RecordHandler {
     return n;
   }
 
-  async prepare(tp: TopicPartition, heartbeat: () => Promise<void>): Promise<void> {
-    if (tp.topic !== TOPICS.rawEvents.name) return;
-    this.restoring++;
+  prepare(tp: TopicPartition, heartbeat: () => Promise<void>): Promise<void> {
+    return this.prepareAll([tp], heartbeat);
+  }
+
+  async prepareAll(tps: readonly TopicPartition[], heartbeat: () => Promise<void>): Promise<void> {
+    const partitions = tps.filter((tp) => tp.topic === TOPICS.rawEvents.name).map((tp) => tp.partition);
+    if (partitions.length === 0) return;
+    this.restoring += partitions.length;
     const end = restoreSeconds.startTimer();
     try {
       // Whatever an earlier attempt of the batch left unpublished will be produced again.
       this.output.clear();
-      const store = new PartitionStore();
-      let n = 0;
-      for await (const r of this.log.readToEnd(TOPICS.objects.name, [tp.partition])) {
-        if (r.key !== null) store.restore(r.key, r.value, r.headers);
-        if (++n % 10_000 === 0) await heartbeat();
-      }
-      this.stores.set(tp.partition, store);
+      const { stores, records } = await restoreStores(this.log, partitions, heartbeat);
+      for (const [p, store] of stores) this.stores.set(p, store);
       stateObjects.set(this.objectCount);
-      log[n > 0 ? 'info' : 'debug'](
-        { partition: tp.partition, records: n, objects: store.size },
+      log[records > 0 ? 'info' : 'debug'](
+        { partitions, records, objects: [...stores.values()].reduce((n, s) => n + s.size, 0) },
         'state restored from changelog',
       );
     } finally {
       end();
-      this.restoring--;
+      this.restoring -= partitions.length;
     }
   }
 
@@ -139,7 +123,7 @@ export class DifferHandler implements RecordHandler {
     const event = decodeMessage('RawLifecycleEvent', RawLifecycleEventSchema, record.value);
     let store = this.stores.get(record.partition);
     if (!store) {
-      store = new PartitionStore();
+      store = new Store();
       this.stores.set(record.partition, store);
     }
     if (isSnapshotMarker(event)) {
@@ -153,7 +137,7 @@ export class DifferHandler implements RecordHandler {
     const key = record.key ?? objectKey(event.ref);
     const entry = store.get(key);
     // The changelog already holds this input's effect: the batch is being processed again after a failure.
-    if (entry && entry.sourceOffset >= BigInt(record.offset)) return;
+    if (entry && entry.sourceOffset >= Number(record.offset)) return;
     try {
       this.apply(store, key, event, record);
     } catch (err) {
@@ -169,15 +153,13 @@ export class DifferHandler implements RecordHandler {
     const raw = ev.object;
     if (!raw.metadata || typeof raw.metadata !== 'object')
       throw new UndiffableObject('object has no metadata');
-    const offset = BigInt(record.offset);
-    const stored = store.read(key);
-    // A re-created object (same name, new uid) starts over: nothing of the old one carries over.
-    const prev = stored && (!stored.ref.uid || !ref.uid || stored.ref.uid === ref.uid) ? stored : undefined;
+    const offset = Number(record.offset);
     const reportable = this.reportsChanges(ref.kind, raw);
+    const entry = store.get(key);
 
     if (ev.type === 'DELETED') {
       if (reportable)
-        this.emitChange(
+        this.output.change(
           this.changes.delete({
             ref,
             resourceVersion: ev.resourceVersion,
@@ -186,12 +168,26 @@ export class DifferHandler implements RecordHandler {
             whileAway: false,
           }),
         );
-      this.writeTombstone(store, key, record.partition, offset, ev.observedAt);
+      this.output.tombstone(store, key, record.partition, offset, ev.observedAt);
       return;
     }
 
     const normalized =
       ref.kind === 'Event' ? eventEssentials(raw) : this.normalizer.normalize(raw, ref.group, ref.kind);
+    // Serialized once: for the digest, the comparison with the state and the changelog value.
+    const objectText = JSON.stringify(normalized);
+    const digest = objectDigest(objectText);
+    const known = entry && store.digested(entry);
+    // Equal text means equal metadata.uid, so the stored state is this object's (not a re-created namesake's)
+    // when its uid is the ref's: then nothing needs the stored value parsed.
+    const sameText =
+      known?.objectDigest === digest &&
+      (normalized.metadata as { uid?: unknown } | undefined)?.uid === ref.uid;
+    const stored = known && !sameText ? (JSON.parse(known.value) as ObjectState) : undefined;
+    // A re-created object (same name, new uid) starts over: nothing of the old one carries over.
+    const prevValid = sameText || (stored && (!stored.ref.uid || !ref.uid || stored.ref.uid === ref.uid));
+    const prevStatusText = prevValid ? known!.statusDigest : undefined;
+
     const status = analyzeStatus({
       cluster: ev.cluster,
       kind: ref.kind,
@@ -200,69 +196,66 @@ export class DifferHandler implements RecordHandler {
       uid: ref.uid,
       object: raw,
       observedAt: ev.observedAt,
-      previous: prev?.statusDigest,
+      previous: prevStatusText ? (JSON.parse(prevStatusText) as Record<string, unknown>) : undefined,
     });
-    for (const s of status.signals) this.emitAnomaly(s);
+    for (const s of status.signals) this.output.anomaly(s);
 
-    const objectChanged = !prev || JSON.stringify(prev.object) !== JSON.stringify(normalized);
-    if (reportable) {
-      const whileAway = ev.type === 'SYNC';
-      if (!prev) {
-        if (ev.type === 'ADDED') {
-          this.emitChange(
-            this.changes.create({
-              ref,
-              resourceVersion: ev.resourceVersion,
-              observedAt: ev.observedAt,
-              raw,
-              whileAway,
-            }),
-          );
-        } else if (ev.type === 'SYNC' && this.createdWhileAway(store, raw, ev.observedAt)) {
-          this.emitChange(
-            this.changes.create({
-              ref,
-              resourceVersion: ev.resourceVersion,
-              observedAt: ev.observedAt,
-              raw,
-              whileAway,
-            }),
-          );
-        }
-        // MODIFIED without state: the watch started mid-stream; there is nothing to diff against.
-      } else if (objectChanged) {
-        const diff = diffObjects(prev.object, normalized);
-        if (diff) {
-          this.emitChange(
-            this.changes.update({
-              ref,
-              resourceVersion: ev.resourceVersion,
-              observedAt: ev.observedAt,
-              raw,
-              diff,
-              whileAway,
-            }),
-          );
-        }
-      }
-    }
+    const objectChanged = !prevValid || known!.objectDigest !== digest;
+    if (reportable)
+      this.reportChange(
+        store,
+        ev,
+        raw,
+        prevValid ? stored : undefined,
+        !!prevValid,
+        objectChanged,
+        normalized,
+      );
 
-    const digestChanged = JSON.stringify(status.digest) !== JSON.stringify(prev?.statusDigest);
-    const entry = store.get(key);
+    const statusText = status.digest ? JSON.stringify(status.digest) : '';
+    const digestChanged = statusText !== (prevStatusText ?? '');
     const confirmed = ev.type === 'SYNC' && entry?.snapshotId !== ev.snapshotId;
     // Status-only churn with no new facts is not written: re-processing it yields the same (nothing).
-    if (!prev || objectChanged || digestChanged || confirmed) {
-      const state: ObjectState = {
+    if (!prevValid || objectChanged || digestChanged || confirmed) {
+      const state: NewState['state'] = {
         schemaVersion: 1,
         ref,
         resourceVersion: ev.resourceVersion,
         observedAt: ev.observedAt,
         snapshotId: ev.type === 'SYNC' ? ev.snapshotId : entry?.snapshotId,
-        object: normalized,
         ...(status.digest ? { statusDigest: status.digest } : {}),
       };
-      this.writeState(store, key, record.partition, offset, state);
+      this.output.state(store, key, record.partition, offset, {
+        state,
+        objectText,
+        objectDigest: digest,
+        statusText,
+      });
     }
+  }
+
+  /** The change event of a create or update, if any; `prev` is the parsed state when the object changed. */
+  private reportChange(
+    store: PartitionStore,
+    ev: RawObjectEvent,
+    raw: Record<string, unknown>,
+    prev: ObjectState | undefined,
+    hasPrev: boolean,
+    objectChanged: boolean,
+    normalized: Record<string, unknown>,
+  ): void {
+    const base = { ref: ev.ref, resourceVersion: ev.resourceVersion, observedAt: ev.observedAt, raw };
+    const whileAway = ev.type === 'SYNC';
+    if (!hasPrev) {
+      if (ev.type === 'ADDED' || (ev.type === 'SYNC' && this.createdWhileAway(store, raw, ev.observedAt))) {
+        this.output.change(this.changes.create({ ...base, whileAway }));
+      }
+      // MODIFIED without state: the watch started mid-stream; there is nothing to diff against.
+      return;
+    }
+    if (!objectChanged || !prev) return;
+    const diff = diffObjects(prev.object, normalized);
+    if (diff) this.output.change(this.changes.update({ ...base, diff, whileAway }));
   }
 
   /** Objects of the resource that the snapshot did not list were deleted while nobody watched. */
@@ -270,7 +263,7 @@ export class DifferHandler implements RecordHandler {
     const r = marker.resource;
     if (this.options.ignoreKinds.has(r.kind)) return;
     const prefix = `${marker.cluster}/${r.group || 'core'}/${r.kind}/`;
-    const offset = BigInt(record.offset);
+    const offset = Number(record.offset);
     for (const [key, entry] of store.entries) {
       if (
         !key.startsWith(prefix) ||
@@ -280,7 +273,7 @@ export class DifferHandler implements RecordHandler {
         continue;
       const prev = JSON.parse(entry.value) as ObjectState;
       if (this.reportsChanges(r.kind, prev.object)) {
-        this.emitChange(
+        this.output.change(
           this.changes.delete({
             ref: prev.ref,
             resourceVersion: prev.resourceVersion,
@@ -291,7 +284,7 @@ export class DifferHandler implements RecordHandler {
           }),
         );
       }
-      this.writeTombstone(store, key, record.partition, offset, marker.observedAt);
+      this.output.tombstone(store, key, record.partition, offset, marker.observedAt);
     }
   }
 
@@ -301,7 +294,6 @@ export class DifferHandler implements RecordHandler {
    * while away). A valid ObjectState of kind DifferCheckpoint, flagged by a header for readers to skip.
    */
   private writeCheckpoint(store: PartitionStore, marker: SnapshotMarker, record: ConsumedRecord): void {
-    const name = `partition-${record.partition}`;
     const ref = {
       cluster: marker.cluster,
       group: CHECKPOINT_GROUP,
@@ -309,25 +301,30 @@ export class DifferHandler implements RecordHandler {
       kind: CHECKPOINT_KIND,
       resource: 'differcheckpoints',
       namespace: null,
-      name,
+      name: `partition-${record.partition}`,
     };
-    const state: ObjectState = {
-      schemaVersion: 1,
+    const objectText = JSON.stringify({
+      lastSnapshot: {
+        group: marker.resource.group,
+        kind: marker.resource.kind,
+        snapshotId: marker.snapshotId,
+      },
+    });
+    const state = {
+      schemaVersion: 1 as const,
       ref,
       resourceVersion: '0',
       observedAt: marker.observedAt,
       snapshotId: marker.snapshotId,
-      object: {
-        lastSnapshot: {
-          group: marker.resource.group,
-          kind: marker.resource.kind,
-          snapshotId: marker.snapshotId,
-        },
-      },
     };
-    this.writeState(store, objectKey(ref), record.partition, BigInt(record.offset), state, {
-      [CHECKPOINT_HEADER]: '1',
-    });
+    this.output.state(
+      store,
+      objectKey(ref),
+      record.partition,
+      Number(record.offset),
+      { state, objectText, objectDigest: objectDigest(objectText), statusText: '' },
+      { [CHECKPOINT_HEADER]: '1' },
+    );
   }
 
   private createdWhileAway(store: PartitionStore, raw: Record<string, unknown>, observedAt: string): boolean {
@@ -339,104 +336,5 @@ export class DifferHandler implements RecordHandler {
   private reportsChanges(kind: string, object: Record<string, unknown>): boolean {
     if (kind === 'Event') return false;
     return !(this.options.controllerOwnedKinds.has(kind) && controllerOwner(object));
-  }
-
-  private emitChange(change: ChangeEvent): void {
-    const value = encodeChangeWithinLimit(change, this.options.maxMessageBytes);
-    this.output.addChange({
-      key: objectKey(change.ref),
-      value,
-      headers: cloudEventHeaders({
-        id: change.changeId,
-        type: CE_TYPES.change,
-        source: this.options.source,
-        time: change.changedAt,
-      }),
-    });
-    changesTotal.inc({ class: change.classes[0] });
-    if (this.options.logChanges) {
-      log.info(
-        {
-          changeId: change.changeId,
-          ref: displayRef(change.ref),
-          cluster: change.ref.cluster,
-          operation: change.operation,
-          classes: change.classes,
-          risk: change.risk,
-          actor: change.actor,
-          whileAway: change.whileAway,
-          paths: change.paths.slice(0, 20).map((p) => `${p.op} ${p.path}`),
-        },
-        change.summary,
-      );
-    }
-  }
-
-  private emitAnomaly(s: AnomalySignal): void {
-    const about = s.workload ?? s.subject;
-    const group = APPS_KINDS.has(about.kind) ? 'apps' : (about.group ?? '');
-    this.output.addAnomaly({
-      key: objectKey({
-        cluster: s.cluster,
-        group,
-        kind: about.kind,
-        namespace: about.namespace ?? null,
-        name: about.name,
-      }),
-      value: encodeMessage(s),
-      headers: cloudEventHeaders({
-        id: s.anomalyId,
-        type: CE_TYPES.anomaly,
-        source: this.options.source,
-        time: s.observedAt,
-      }),
-    });
-    anomaliesTotal.inc({ reason: s.reason });
-  }
-
-  private writeState(
-    store: PartitionStore,
-    key: string,
-    partition: number,
-    offset: bigint,
-    state: ObjectState,
-    extraHeaders: Record<string, string> = {},
-  ): void {
-    const value = encodeMessage(state);
-    const headers = {
-      ...cloudEventHeaders({
-        id: stableId(key, state.resourceVersion),
-        type: CE_TYPES.objectState,
-        source: this.options.source,
-        time: state.observedAt,
-      }),
-      [STATE_HEADERS.sourceOffset]: offset.toString(),
-      [STATE_HEADERS.observedAt]: state.observedAt,
-      ...(state.snapshotId ? { [STATE_HEADERS.snapshotId]: state.snapshotId } : {}),
-      ...extraHeaders,
-    };
-    this.output.addState({ key, value, partition, headers });
-    store.put(key, {
-      value,
-      sourceOffset: offset,
-      snapshotId: state.snapshotId,
-      observedAt: state.observedAt,
-    });
-  }
-
-  private writeTombstone(
-    store: PartitionStore,
-    key: string,
-    partition: number,
-    offset: bigint,
-    observedAt: string,
-  ): void {
-    this.output.addState({
-      key,
-      value: null,
-      partition,
-      headers: { [STATE_HEADERS.sourceOffset]: offset.toString(), [STATE_HEADERS.observedAt]: observedAt },
-    });
-    store.delete(key, observedAt);
   }
 }

@@ -85,7 +85,8 @@ function shorten(value: unknown): unknown {
 export function encodeChangeWithinLimit(change: ChangeEvent, maxMessageBytes: number): string {
   const limit = maxMessageBytes - RECORD_OVERHEAD;
   let text = JSON.stringify(change);
-  if (Buffer.byteLength(text) <= limit) return text;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most events are far below the limit without counting bytes.
+  if (text.length * 3 <= limit || Buffer.byteLength(text) <= limit) return text;
   const marker = {
     _truncated: true,
     reason: 'delta larger than the broker message size',

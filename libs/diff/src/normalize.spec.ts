@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deployment } from './fixtures.spec-helper.js';
-import { DEFAULT_IGNORE_RULES, DIGEST_PREFIX, Normalizer } from './normalize.js';
+import { parsePointer, removeAtPointer } from './json-pointer.js';
+import { DEFAULT_IGNORE_RULES, DIGEST_PREFIX, Normalizer, type IgnoreRule } from './normalize.js';
 
 const normalizer = new Normalizer({ ignoreRules: DEFAULT_IGNORE_RULES, maxValueBytes: 1024 });
 
@@ -59,5 +60,31 @@ describe('Normalizer', () => {
     expect(a.data.big.startsWith(DIGEST_PREFIX)).toBe(true);
     expect(a.data.big).not.toBe(b.data.big);
     expect(a.data.small).toBe('x');
+  });
+});
+
+describe('Normalizer removals', () => {
+  // The reference: copy everything, then remove pointer by pointer, rule by rule (RFC 6901 on the copy).
+  function reference(o: Record<string, unknown>, rules: readonly IgnoreRule[]) {
+    const copy = new Normalizer({ ignoreRules: [], maxValueBytes: 65536 }).normalize(o, 'apps', 'Deployment');
+    for (const r of rules) for (const p of r.jsonPointers) removeAtPointer(copy, parsePointer(p));
+    return copy;
+  }
+
+  it('removes what removing after copying would, wildcards and array indices included', () => {
+    const rules: IgnoreRule[] = [
+      ...DEFAULT_IGNORE_RULES.filter((r) => r.kind === '*' || r.kind === 'Deployment'),
+      { kind: 'Deployment', jsonPointers: ['/spec/template/spec/containers/*/env/0', '/metadata/labels/*'] },
+      {
+        kind: '*',
+        jsonPointers: ['/spec/template/spec/containers/1', '/spec/*/spec/containers/*/resources/limits'],
+      },
+      { kind: '*', jsonPointers: ['/metadata/annotations/missing', '/spec/template/spec/containers/0/name'] },
+    ];
+    const o = deployment() as unknown as Record<string, unknown>;
+    const normalizer = new Normalizer({ ignoreRules: rules, maxValueBytes: 65536 });
+    const got = normalizer.normalize(o, 'apps', 'Deployment');
+    expect(JSON.stringify(got)).toBe(JSON.stringify(reference(o, rules)));
+    expect(JSON.stringify(normalizer.normalize(o, 'apps', 'Deployment'))).toBe(JSON.stringify(got));
   });
 });

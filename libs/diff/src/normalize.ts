@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parsePointer, removeAtPointer } from './json-pointer.js';
+import { RemovalTrie } from './removal-trie.js';
 
 /**
  * Fields to leave out of diffs, per kind, as JSON pointers (Argo CD's `ignoreDifferences`). `kind: '*'` applies to
@@ -64,6 +65,8 @@ interface CompiledRule {
 /** Compiles ignore rules once; normalizing runs for every event. */
 export class Normalizer {
   private readonly rules: CompiledRule[];
+  /** Per group/kind: the removals of every rule that applies to it (a handful of kinds, so no bound). */
+  private readonly tries = new Map<string, RemovalTrie | null>();
 
   constructor(private readonly options: NormalizeOptions) {
     this.rules = options.ignoreRules.map((r) => ({
@@ -78,34 +81,60 @@ export class Normalizer {
    * change), huge strings digested, ignored fields removed. The input is not modified.
    */
   normalize(object: Record<string, unknown>, group: string, kind: string): Record<string, unknown> {
-    const copy = canonicalize(object, this.options.maxValueBytes) as Record<string, unknown>;
-    for (const rule of this.rules) {
-      if (rule.kind !== '*' && rule.kind !== kind) continue;
-      if (rule.group !== undefined && rule.group !== group) continue;
-      for (const pointer of rule.pointers) removeAtPointer(copy, pointer);
+    return canonicalize(object, this.options.maxValueBytes, this.trie(group, kind)) as Record<
+      string,
+      unknown
+    >;
+  }
+
+  private trie(group: string, kind: string): RemovalTrie | null {
+    const key = `${group}/${kind}`;
+    let trie = this.tries.get(key);
+    if (trie === undefined) {
+      const pointers: string[][] = [];
+      for (const rule of this.rules) {
+        if (rule.kind !== '*' && rule.kind !== kind) continue;
+        if (rule.group !== undefined && rule.group !== group) continue;
+        pointers.push(...rule.pointers);
+      }
+      trie = RemovalTrie.of(pointers);
+      this.tries.set(key, trie);
     }
-    return copy;
+    return trie;
   }
 }
 
 export const DIGEST_PREFIX = 'sha256:';
 
-function canonicalize(value: unknown, maxValueBytes: number): unknown {
-  if (typeof value === 'string') {
-    if (value.length <= maxValueBytes / 4 || Buffer.byteLength(value) <= maxValueBytes) return value;
-    const digest = createHash('sha256').update(value).digest('hex');
-    return `${DIGEST_PREFIX}${digest} (${Buffer.byteLength(value)} bytes, digested)`;
-  }
+function canonicalString(value: string, maxValueBytes: number): string {
+  if (value.length <= maxValueBytes / 4 || Buffer.byteLength(value) <= maxValueBytes) return value;
+  const digest = createHash('sha256').update(value).digest('hex');
+  return `${DIGEST_PREFIX}${digest} (${Buffer.byteLength(value)} bytes, digested)`;
+}
+
+/**
+ * Copies `value` canonically, leaving out what `removals` designates. Below an array with removals the exact
+ * RFC 6901 semantics (indices into the sorted array, applied rule by rule) are kept by removing after copying;
+ * the default rules never go through arrays.
+ */
+function canonicalize(value: unknown, maxValueBytes: number, removals: RemovalTrie | null): unknown {
+  if (typeof value === 'string') return canonicalString(value, maxValueBytes);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const items = value.map((v) => canonicalize(v, maxValueBytes));
+    const items = value.map((v) => canonicalize(v, maxValueBytes, null));
     if (items.length > 1 && items.every(hasName)) {
       items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
+    if (removals) for (const s of removals.suffixes) removeAtPointer(items, s.path);
     return items;
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = canonicalize(v, maxValueBytes);
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    const below = removals && removals.child(k);
+    if (below?.terminal) continue;
+    out[k] = canonicalize((value as Record<string, unknown>)[k], maxValueBytes, below);
+  }
   return out;
 }
 

@@ -1,7 +1,8 @@
+import { create } from 'jsondiffpatch';
 import { describe, expect, it } from 'vitest';
 import { deployment } from './fixtures.spec-helper.js';
 import { DEFAULT_IGNORE_RULES, Normalizer } from './normalize.js';
-import { diffObjects } from './object-diff.js';
+import { diffJson, diffObjects, itemIdentity } from './object-diff.js';
 
 const normalizer = new Normalizer({ ignoreRules: DEFAULT_IGNORE_RULES, maxValueBytes: 65536 });
 const norm = (o: Record<string, unknown>) => normalizer.normalize(o, 'apps', 'Deployment');
@@ -54,5 +55,54 @@ describe('diffObjects', () => {
       add: 'spec.template.spec.containers[server].env[C]',
       remove: 'spec.template.spec.containers[server].env[B]',
     });
+  });
+});
+
+describe('diffJson', () => {
+  // The reference: jsondiffpatch on the whole objects, with the options diffObjects uses.
+  const reference = create({
+    objectHash: (item) => itemIdentity(item),
+    arrays: { detectMove: true, includeValueOnMove: false },
+    cloneDiffValues: false,
+  });
+
+  /** Small deterministic PRNG, so a failure reproduces. */
+  function random(seed: number) {
+    return () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  }
+
+  /** A random edit somewhere in a JSON tree: change, add or remove a member, or an array item. */
+  function mutate(value: unknown, rnd: () => number): unknown {
+    if (Array.isArray(value)) {
+      const copy = value.map((v) => (rnd() < 0.3 ? mutate(v, rnd) : v));
+      const r = rnd();
+      if (r < 0.2) copy.push({ name: `n${Math.floor(rnd() * 5)}`, value: rnd() });
+      else if (r < 0.4 && copy.length) copy.splice(Math.floor(rnd() * copy.length), 1);
+      else if (r < 0.5) copy.reverse();
+      return copy;
+    }
+    if (value !== null && typeof value === 'object') {
+      const copy: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const r = rnd();
+        if (r < 0.05) continue;
+        copy[k] = r < 0.4 ? mutate(v, rnd) : v;
+      }
+      if (rnd() < 0.1) copy[`k${Math.floor(rnd() * 3)}`] = rnd() < 0.5 ? [1, 2] : { x: null };
+      return copy;
+    }
+    const r = rnd();
+    return r < 0.3 ? value : r < 0.6 ? `${String(value)}!` : r < 0.8 ? null : { was: value };
+  }
+
+  it('computes the same delta as jsondiffpatch on the whole objects', () => {
+    const rnd = random(42);
+    const base = norm(deployment()) as unknown;
+    for (let i = 0; i < 500; i++) {
+      const a = mutate(base, rnd);
+      const b = mutate(a, rnd);
+      expect(diffJson(a, b)).toEqual(reference.diff(a, b));
+      expect(diffJson(a, a)).toBeUndefined();
+    }
   });
 });

@@ -39,6 +39,13 @@ export interface RecordHandler {
    * `heartbeat` keeps the group membership alive during a long rebuild.
    */
   prepare?(tp: TopicPartition, heartbeat: () => Promise<void>): Promise<void>;
+  /**
+   * Optional batch form of `prepare`: a log that learns several partitions at once (a Kafka group assignment)
+   * hands them over together, so a handler can rebuild them in one pass over its changelog instead of one pass
+   * (and, on Kafka, one reader group join) per partition. When defined it is used instead of `prepare` by logs
+   * that support it; it must have the same effect as calling `prepare` for each partition.
+   */
+  prepareAll?(tps: readonly TopicPartition[], heartbeat: () => Promise<void>): Promise<void>;
   /** The partition was taken away in a rebalance: drop its state. */
   release?(tp: TopicPartition): Promise<void>;
 }

@@ -7,13 +7,21 @@ import {
   type Consumer,
   type Producer,
   type LogEntry,
-  type IHeaders,
 } from 'kafkajs';
 import type { TopicSpec } from '#contracts';
 import { componentLogger, histogram } from '#observability';
 import { runBatch } from './batch-runner.js';
-import type { ConsumedRecord, ConsumeOptions, ConsumerHandle, EventLog, LogRecord } from './event-log.port.js';
+import type {
+  ConsumedRecord,
+  ConsumeOptions,
+  ConsumerHandle,
+  EventLog,
+  LogRecord,
+  TopicPartition,
+} from './event-log.port.js';
 import { toKafkaJsConfig, type KafkaConnection } from './kafka-config.js';
+import { toConsumedRecord } from './kafka-records.js';
+import { readPartitionsToEnd } from './kafka-topic-reader.js';
 
 const log = componentLogger('kafka');
 const publishSeconds = histogram({
@@ -38,15 +46,6 @@ function kafkaJsLogger() {
     };
 }
 
-function headersOf(h: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) {
-    if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.map(String).join(',') : String(v);
-  }
-  return out;
-}
-
 /** The production EventLog: kafkajs with an idempotent, acks=all producer and manual offset commits. */
 export class KafkaEventLog implements EventLog {
   readonly kind = 'kafka' as const;
@@ -61,12 +60,20 @@ export class KafkaEventLog implements EventLog {
   }
 
   constructor(private readonly conn: KafkaConnection) {
-    this.kafka = new Kafka({ ...toKafkaJsConfig(conn), logLevel: logLevel.WARN, logCreator: kafkaJsLogger() });
+    this.kafka = new Kafka({
+      ...toKafkaJsConfig(conn),
+      logLevel: logLevel.WARN,
+      logCreator: kafkaJsLogger(),
+    });
   }
 
   private getProducer(): Promise<Producer> {
     this.producer ??= (async () => {
-      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const p = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       await p.connect();
       return p;
     })();
@@ -104,7 +111,10 @@ export class KafkaEventLog implements EventLog {
     for (const s of specs.filter((x) => existing.has(this.n(x.name)))) {
       const n = await this.partitionCount(s.name);
       if (n !== s.partitions) {
-        log.warn({ topic: s.name, expected: s.partitions, actual: n }, 'topic has another partition count than the contract');
+        log.warn(
+          { topic: s.name, expected: s.partitions, actual: n },
+          'topic has another partition count than the contract',
+        );
       }
     }
   }
@@ -123,76 +133,25 @@ export class KafkaEventLog implements EventLog {
       topic: this.n(topic),
       acks: -1,
       compression: this.conn.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
+      messages: records.map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        partition: r.partition,
+      })),
     });
     end();
   }
 
   async *readToEnd(topic: string, partitions?: readonly number[]): AsyncIterable<ConsumedRecord> {
-    const admin = await this.getAdmin();
-    const offsets = await admin.fetchTopicOffsets(this.n(topic));
-    const wanted = new Map<number, bigint>();
-    for (const o of offsets) {
-      if (partitions && !partitions.includes(o.partition)) continue;
-      if (BigInt(o.high) > BigInt(o.low)) wanted.set(o.partition, BigInt(o.high));
-    }
-    if (wanted.size === 0) return;
-
-    // kafkajs has no assign(): a throwaway group reads the topic and pauses what it was not asked for.
-    const consumer = this.kafka.consumer({ groupId: this.n(`ia-reader-${randomUUID()}`), maxBytes: 16 * 1024 * 1024 });
-    const queue: ConsumedRecord[][] = [];
-    let notify: (() => void) | undefined;
-    let failure: unknown;
-    let done = false;
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: this.n(topic), fromBeginning: true });
-      const others = offsets.map((o) => o.partition).filter((p) => !wanted.has(p));
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          const end = wanted.get(batch.partition);
-          if (end === undefined) return;
-          const out = batch.messages
-            .filter((m) => BigInt(m.offset) < end)
-            .map((m) => ({
-              topic,
-              partition: batch.partition,
-              offset: m.offset,
-              key: m.key?.toString('utf8') ?? null,
-              value: m.value,
-              headers: headersOf(m.headers),
-              timestamp: m.timestamp,
-            }));
-          const last = batch.messages.at(-1);
-          if (last && BigInt(last.offset) + 1n >= end) {
-            wanted.delete(batch.partition);
-            consumer.pause([{ topic: this.n(topic), partitions: [batch.partition] }]);
-          }
-          if (out.length) queue.push(out);
-          if (wanted.size === 0) done = true;
-          notify?.();
-        },
-      });
-      if (others.length) consumer.pause([{ topic: this.n(topic), partitions: others }]);
-      consumer.on(consumer.events.CRASH, (e) => {
-        failure = e.payload.error;
-        notify?.();
-      });
-      while (true) {
-        const next = queue.shift();
-        if (next) {
-          yield* next;
-          continue;
-        }
-        if (failure) throw failure;
-        if (done) break;
-        await new Promise<void>((r) => (notify = r));
-        notify = undefined;
-      }
-    } finally {
-      await consumer.disconnect().catch(() => {});
-    }
+    yield* readPartitionsToEnd({
+      kafka: this.kafka,
+      admin: await this.getAdmin(),
+      kafkaTopic: this.n(topic),
+      topic,
+      groupId: this.n(`ia-reader-${randomUUID()}`),
+      partitions,
+    });
   }
 
   async consume(options: ConsumeOptions): Promise<ConsumerHandle> {
@@ -204,18 +163,28 @@ export class KafkaEventLog implements EventLog {
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
     const prepared = new Set<string>();
+    /** The latest assignment, so the first batch of one new partition can prepare all new ones together. */
+    let assigned = new Map<string, TopicPartition>();
     let stopping = false;
     let joined!: () => void;
     const joinedOnce = new Promise<void>((r) => (joined = r));
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      // Partitions no longer ours must be rebuilt if they ever come back.
-      const assigned = new Set(
-        Object.entries(e.payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${this.strip(t)}:${p}`)),
+      assigned = new Map(
+        Object.entries(e.payload.memberAssignment).flatMap(([t, ps]) =>
+          ps.map((p): [string, TopicPartition] => [
+            `${this.strip(t)}:${p}`,
+            { topic: this.strip(t), partition: p },
+          ]),
+        ),
       );
+      // Partitions no longer ours must be rebuilt if they ever come back.
       for (const key of [...prepared]) {
         if (!assigned.has(key)) {
           prepared.delete(key);
-          const [topic, p] = [key.slice(0, key.lastIndexOf(':')), Number(key.slice(key.lastIndexOf(':') + 1))];
+          const [topic, p] = [
+            key.slice(0, key.lastIndexOf(':')),
+            Number(key.slice(key.lastIndexOf(':') + 1)),
+          ];
           void handler.release?.({ topic, partition: p });
         }
       }
@@ -234,36 +203,39 @@ export class KafkaEventLog implements EventLog {
         const key = `${topic}:${batch.partition}`;
         const tp = { topic, partition: batch.partition };
         if (!prepared.has(key)) {
-          await handler.prepare?.(tp, heartbeat);
+          if (handler.prepareAll) {
+            // One rebuild for every newly assigned partition: a handler restoring from a changelog reads it once.
+            const fresh = [...assigned].filter(([k]) => !prepared.has(k) && k !== key);
+            await handler.prepareAll([tp, ...fresh.map(([, p]) => p)], heartbeat);
+            for (const [k] of fresh) prepared.add(k);
+          } else {
+            await handler.prepare?.(tp, heartbeat);
+          }
           prepared.add(key);
         }
         let next: string | undefined;
         try {
           await runBatch({
             groupId,
-            records: batch.messages.map((m) => ({
-              topic,
-              partition: batch.partition,
-              offset: m.offset,
-              key: m.key?.toString('utf8') ?? null,
-              value: m.value,
-              headers: headersOf(m.headers),
-              timestamp: m.timestamp,
-            })),
+            records: batch.messages.map((m) => toConsumedRecord(topic, batch.partition, m)),
             handler,
             publish: (t, r) => this.publish(t, r),
             heartbeat,
             isStopping: () => stopping || !isRunning() || isStale(),
             onRecordDone: (r) => {
               resolveOffset(r.offset);
-              next = (BigInt(r.offset) + 1n).toString();
+              next = r.offset;
             },
           });
         } catch (err) {
           prepared.delete(key);
           throw err;
         }
-        if (next !== undefined) await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        // The committed offset is the next one to read; computed once per batch, not per record.
+        if (next !== undefined)
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(next) + 1n).toString() },
+          ]);
       },
     });
 
@@ -280,7 +252,9 @@ export class KafkaEventLog implements EventLog {
   }
 
   private strip(topic: string): string {
-    return topic.startsWith(this.conn.namespacePrefix) ? topic.slice(this.conn.namespacePrefix.length) : topic;
+    return topic.startsWith(this.conn.namespacePrefix)
+      ? topic.slice(this.conn.namespacePrefix.length)
+      : topic;
   }
 
   async close(): Promise<void> {

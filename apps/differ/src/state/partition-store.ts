@@ -1,23 +1,41 @@
 import { decodeMessage, ObjectStateSchema, type ObjectState } from '#contracts';
+import { intern } from './intern.js';
+import { objectDigest } from './state-text.js';
 
 /** Changelog headers that let a restore rebuild the store without parsing each value. */
 export const STATE_HEADERS = {
   sourceOffset: 'ia_source_offset',
   snapshotId: 'ia_snapshot_id',
   observedAt: 'ia_observed_at',
+  /** objectDigest() of the normalized object's JSON text. */
+  objectDigest: 'ia_object_digest',
+  /** JSON text of the status digest; empty when the kind has none. */
+  statusDigest: 'ia_status_digest',
 } as const;
 
 /**
  * One object's entry. The value is kept as the changelog's JSON text, parsed only when the object changes
  * again: a string costs a byte per character, a parsed object several times that, and most objects never change.
+ * The digests let an update that changes nothing (status churn, a SYNC equal to the state) be recognised
+ * without parsing the value at all.
  */
 export interface StateEntry {
   value: string;
-  /** Raw-events offset of the input that produced this state: input at or before it was already applied. */
-  sourceOffset: bigint;
+  /**
+   * Raw-events offset of the input that produced this state: input at or before it was already applied.
+   * A number: exact below 2^53, which a partition does not reach; -1 when unknown.
+   */
+  sourceOffset: number;
   snapshotId?: string;
   observedAt: string;
+  /** objectDigest() of the state's object; undefined until known (a record without the header). */
+  objectDigest?: string;
+  /** JSON text of the state's status digest, '' for none; undefined until known. */
+  statusDigest?: string;
 }
+
+/** An entry whose digests are known. */
+export type DigestedEntry = StateEntry & { objectDigest: string; statusDigest: string };
 
 /** The state of one raw-events partition: a key-value store restored from the same changelog partition. */
 export class PartitionStore {
@@ -36,6 +54,16 @@ export class PartitionStore {
   read(key: string): ObjectState | undefined {
     const e = this.entries.get(key);
     return e ? (JSON.parse(e.value) as ObjectState) : undefined;
+  }
+
+  /** The entry with its digests, computed once from its value if its changelog record did not carry them. */
+  digested(entry: StateEntry): DigestedEntry {
+    if (entry.objectDigest === undefined || entry.statusDigest === undefined) {
+      const s = JSON.parse(entry.value) as ObjectState;
+      entry.objectDigest = objectDigest(JSON.stringify(s.object));
+      entry.statusDigest = intern(s.statusDigest ? JSON.stringify(s.statusDigest) : '');
+    }
+    return entry as DigestedEntry;
   }
 
   put(key: string, entry: StateEntry): void {
@@ -77,16 +105,21 @@ export class PartitionStore {
     const text = value.toString('utf8');
     let entry: StateEntry;
     if (observedAt && headers[STATE_HEADERS.sourceOffset] !== undefined) {
+      const snapshotId = headers[STATE_HEADERS.snapshotId];
+      const status = headers[STATE_HEADERS.statusDigest];
+      // Interned: a snapshot's objects share these few values; 150,000 copies of each would be megabytes.
       entry = {
         value: text,
-        sourceOffset: BigInt(headers[STATE_HEADERS.sourceOffset]),
-        snapshotId: headers[STATE_HEADERS.snapshotId] || undefined,
-        observedAt,
+        sourceOffset: Number(headers[STATE_HEADERS.sourceOffset]),
+        snapshotId: snapshotId ? intern(snapshotId) : undefined,
+        observedAt: intern(observedAt),
+        objectDigest: headers[STATE_HEADERS.objectDigest],
+        statusDigest: status === undefined ? undefined : intern(status),
       };
     } else {
       // Written by another producer (or an older build): parse once for what the headers would have said.
       const s = decodeMessage('ObjectState', ObjectStateSchema, text);
-      entry = { value: text, sourceOffset: -1n, snapshotId: s.snapshotId, observedAt: s.observedAt };
+      entry = { value: text, sourceOffset: -1, snapshotId: s.snapshotId, observedAt: s.observedAt };
     }
     this.put(key, entry);
   }
