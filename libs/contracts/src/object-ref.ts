@@ -34,3 +34,12 @@ export function parseApiVersion(apiVersion: string): { group: string; version: s
     ? { group: '', version: apiVersion }
     : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
+
+/**
+ * A Kubernetes object carried whole. Checked only for being a JSON object: its fields are the API server's
+ * business, and walking every key of a 4 KiB object with a record schema cost the differ more than diffing it.
+ */
+export const KubeObjectSchema = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'expected a JSON object',
+);

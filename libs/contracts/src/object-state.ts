@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ObjectRefSchema } from './object-ref.js';
+import { KubeObjectSchema, ObjectRefSchema } from './object-ref.js';
 
 /**
  * The value of the compacted objects topic: the differ's changelog. A null value (tombstone) means deleted.
@@ -13,7 +13,7 @@ export const ObjectStateSchema = z.object({
   /** The snapshot that last confirmed the object, for reconciling snapshots after a watcher restart. */
   snapshotId: z.string().optional(),
   /** Normalized object (no managedFields, no status); secret values hashed. */
-  object: z.record(z.string(), z.unknown()),
+  object: KubeObjectSchema,
   /** Per-status facts the differ tracks to emit anomalies only on transitions (restart counts, conditions). */
   statusDigest: z.record(z.string(), z.unknown()).optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ObjectRefSchema } from './object-ref.js';
+import { KubeObjectSchema, ObjectRefSchema } from './object-ref.js';
 
 export const RAW_EVENT_TYPES = [
   'ADDED',
@@ -34,7 +34,7 @@ const ObjectEventSchema = z.object({
   /** Set on SYNC events: the snapshot (initial list or relist) this object was part of. */
   snapshotId: z.string().optional(),
   /** The full object after the write (its last state for DELETED). Secret values are already HMAC-hashed. */
-  object: z.record(z.string(), z.unknown()),
+  object: KubeObjectSchema,
 });
 
 /**
