@@ -1,6 +1,6 @@
 import { componentLogger, counter } from '#observability';
 import { deadLetterRecord, DEAD_LETTER_TOPIC } from './dead-letter.js';
-import type { ConsumedRecord, LogRecord, RecordHandler } from './event-log.port.js';
+import type { ConsumedRecord, LogRecord, RecordHandler, TopicPartition } from './event-log.port.js';
 import { backoffDelay, DEFAULT_BACKOFF, isRetryable, sleep, type BackoffPolicy } from './retry.js';
 
 const log = componentLogger('consumer');
@@ -16,6 +16,12 @@ const retries = counter({
 });
 
 /**
+ * Heartbeats at most this often: kafkajs sends one per heartbeatInterval (seconds) anyway, and calling it for
+ * every record cost an await per record.
+ */
+const HEARTBEAT_CHECK_MS = 500;
+
+/**
  * Runs a batch of one partition through a handler: each record with retries, poison records to the dead-letter
  * topic with the reason, then `flush`. Shared by the Kafka and the in-process log so both fail the same way.
  * Resolves once the batch's outputs are durable; the caller commits offsets after that.
@@ -25,36 +31,57 @@ export async function runBatch(args: {
   records: readonly ConsumedRecord[];
   handler: RecordHandler;
   publish: (topic: string, records: readonly LogRecord[]) => Promise<void>;
+  /** The batch's partition, handed to `flush`. Default: that of the first record. */
+  partition?: TopicPartition;
   onRecordDone?: (record: ConsumedRecord) => void;
   heartbeat?: () => Promise<void>;
   isStopping?: () => boolean;
   backoff?: BackoffPolicy;
 }): Promise<void> {
   const policy = args.backoff ?? DEFAULT_BACKOFF;
-  for (const record of args.records) {
-    if (args.isStopping?.()) break;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await args.handler.handle(record);
-        consumed.inc({ group: args.groupId, topic: record.topic, outcome: 'ok' });
-        break;
-      } catch (err) {
-        if (isRetryable(err) && attempt + 1 < policy.attempts) {
-          retries.inc({ group: args.groupId, topic: record.topic });
-          await sleep(backoffDelay(attempt, policy));
-          continue;
+  const first = args.records[0];
+  const tp = args.partition ?? (first && { topic: first.topic, partition: first.partition });
+  // Counted per batch: a labelled counter increment per record is a label lookup per record.
+  let ok = 0;
+  let lastBeat = performance.now();
+  try {
+    for (const record of args.records) {
+      if (args.isStopping?.()) break;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await args.handler.handle(record);
+          ok++;
+          break;
+        } catch (err) {
+          if (isRetryable(err) && attempt + 1 < policy.attempts) {
+            retries.inc({ group: args.groupId, topic: record.topic });
+            await sleep(backoffDelay(attempt, policy));
+            continue;
+          }
+          log.warn(
+            {
+              group: args.groupId,
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset,
+              key: record.key,
+              err: String(err),
+            },
+            'record sent to dead-letter topic',
+          );
+          await args.publish(DEAD_LETTER_TOPIC, [deadLetterRecord(record, args.groupId, err)]);
+          consumed.inc({ group: args.groupId, topic: record.topic, outcome: 'dead_lettered' });
+          break;
         }
-        log.warn(
-          { group: args.groupId, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, err: String(err) },
-          'record sent to dead-letter topic',
-        );
-        await args.publish(DEAD_LETTER_TOPIC, [deadLetterRecord(record, args.groupId, err)]);
-        consumed.inc({ group: args.groupId, topic: record.topic, outcome: 'dead_lettered' });
-        break;
+      }
+      args.onRecordDone?.(record);
+      if (args.heartbeat && performance.now() - lastBeat >= HEARTBEAT_CHECK_MS) {
+        await args.heartbeat();
+        lastBeat = performance.now();
       }
     }
-    args.onRecordDone?.(record);
-    await args.heartbeat?.();
+  } finally {
+    if (ok > 0 && first) consumed.inc({ group: args.groupId, topic: first.topic, outcome: 'ok' }, ok);
   }
-  await args.handler.flush?.();
+  if (tp) await args.handler.flush?.(tp);
 }

@@ -18,7 +18,10 @@ class EventLogCloser implements OnApplicationShutdown {
  */
 @Module({})
 export class EventLogModule {
-  static forRoot(factory: () => EventLog | Promise<EventLog>, options: { closeOnShutdown?: boolean } = {}): DynamicModule {
+  static forRoot(
+    factory: () => EventLog | Promise<EventLog>,
+    options: { closeOnShutdown?: boolean } = {},
+  ): DynamicModule {
     return {
       module: EventLogModule,
       global: true,

@@ -7,7 +7,11 @@ export const KafkaConnectionSchema = z.object({
   brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'broker must be host:port')).min(1),
   clientId: z.string().default('incident-assistant'),
   ssl: z
-    .object({ caFile: z.string().optional(), certFile: z.string().optional(), keyFile: z.string().optional() })
+    .object({
+      caFile: z.string().optional(),
+      certFile: z.string().optional(),
+      keyFile: z.string().optional(),
+    })
     .optional(),
   sasl: z
     .object({
@@ -23,13 +27,18 @@ export const KafkaConnectionSchema = z.object({
    * Prepended to every topic and consumer group name: several installations (or test runs) share one cluster
    * without seeing each other's records.
    */
-  namespacePrefix: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+  namespacePrefix: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
 });
 export type KafkaConnection = z.infer<typeof KafkaConnectionSchema>;
 
 /** Reads KAFKA_* variables into a KafkaConnection (validated by the caller's schema). */
 export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv): unknown {
-  const brokers = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const tls = env.KAFKA_TLS === 'true' || !!env.KAFKA_TLS_CA_FILE;
   return {
     brokers,
@@ -38,7 +47,11 @@ export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv): unknown {
       ? { caFile: env.KAFKA_TLS_CA_FILE, certFile: env.KAFKA_TLS_CERT_FILE, keyFile: env.KAFKA_TLS_KEY_FILE }
       : undefined,
     sasl: env.KAFKA_SASL_MECHANISM
-      ? { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD }
+      ? {
+          mechanism: env.KAFKA_SASL_MECHANISM,
+          username: env.KAFKA_SASL_USERNAME,
+          password: env.KAFKA_SASL_PASSWORD,
+        }
       : undefined,
     compression: env.KAFKA_COMPRESSION,
     maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES ? Number(env.KAFKA_MAX_MESSAGE_BYTES) : undefined,
