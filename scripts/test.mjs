@@ -29,7 +29,9 @@ const args = [
   ...process.argv.slice(2),
 ];
 
-const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
+// The apps log JSON at info to stderr; in a test run only warnings and errors are worth reading.
+const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: 'inherit', env });
 const forward = (signal) => () => child.kill(signal);
 process.on('SIGINT', forward('SIGINT'));
 process.on('SIGTERM', forward('SIGTERM'));
