@@ -17,8 +17,11 @@ import { DifferOutput, type NewState } from './differ.output.js';
 import type { ResolvedDifferOptions } from './differ.options.js';
 import { type PartitionStore, PartitionStore as Store } from './state/partition-store.js';
 import { restoreStores } from './state/state-restore.js';
+import { checkpointState } from './state/checkpoint.js';
 import { objectDigest } from './state/state-text.js';
 import { UndiffableObject } from './undiffable-object.error.js';
+
+export { CHECKPOINT_GROUP, CHECKPOINT_HEADER, CHECKPOINT_KIND } from './state/checkpoint.js';
 
 const log = componentLogger('differ');
 const stateObjects = gauge({
@@ -30,11 +33,6 @@ const restoreSeconds = histogram({
   help: 'Time to rebuild state from the changelog, per restore (all partitions assigned together).',
   buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60],
 });
-
-/** Changelog bookkeeping records (see writeCheckpoint); graph readers skip records with the header. */
-export const CHECKPOINT_KIND = 'DifferCheckpoint';
-export const CHECKPOINT_GROUP = 'incident-assistant.io';
-export const CHECKPOINT_HEADER = 'ia_differ_checkpoint';
 
 /** Keeps an Event's identity and what it is about; its counters live in the status digest. */
 function eventEssentials(o: Record<string, unknown>): Record<string, unknown> {
@@ -94,7 +92,7 @@ export class DifferHandler implements RecordHandler {
     const end = restoreSeconds.startTimer();
     try {
       // Whatever an earlier attempt of the batch left unpublished will be produced again.
-      this.output.clear();
+      this.output.clear(partitions);
       const { stores, records } = await restoreStores(this.log, partitions, heartbeat);
       for (const [p, store] of stores) this.stores.set(p, store);
       stateObjects.set(this.objectCount);
@@ -111,11 +109,14 @@ export class DifferHandler implements RecordHandler {
   async release(tp: TopicPartition): Promise<void> {
     if (tp.topic !== TOPICS.rawEvents.name) return;
     this.stores.delete(tp.partition);
+    this.output.clear([tp.partition]);
     stateObjects.set(this.objectCount);
   }
 
-  async flush(): Promise<void> {
-    await this.output.flush();
+  /** Publishes the output of `tp`'s batch (batches of several partitions are in hand at once); without `tp`, all. */
+  async flush(tp?: TopicPartition): Promise<void> {
+    if (tp && tp.topic !== TOPICS.rawEvents.name) return;
+    await this.output.flush(tp?.partition);
   }
 
   async handle(record: ConsumedRecord): Promise<void> {
@@ -160,6 +161,7 @@ export class DifferHandler implements RecordHandler {
     if (ev.type === 'DELETED') {
       if (reportable)
         this.output.change(
+          record.partition,
           this.changes.delete({
             ref,
             resourceVersion: ev.resourceVersion,
@@ -198,12 +200,13 @@ export class DifferHandler implements RecordHandler {
       observedAt: ev.observedAt,
       previous: prevStatusText ? (JSON.parse(prevStatusText) as Record<string, unknown>) : undefined,
     });
-    for (const s of status.signals) this.output.anomaly(s);
+    for (const s of status.signals) this.output.anomaly(record.partition, s);
 
     const objectChanged = !prevValid || known!.objectDigest !== digest;
     if (reportable)
       this.reportChange(
         store,
+        record.partition,
         ev,
         raw,
         prevValid ? stored : undefined,
@@ -237,6 +240,7 @@ export class DifferHandler implements RecordHandler {
   /** The change event of a create or update, if any; `prev` is the parsed state when the object changed. */
   private reportChange(
     store: PartitionStore,
+    partition: number,
     ev: RawObjectEvent,
     raw: Record<string, unknown>,
     prev: ObjectState | undefined,
@@ -248,14 +252,14 @@ export class DifferHandler implements RecordHandler {
     const whileAway = ev.type === 'SYNC';
     if (!hasPrev) {
       if (ev.type === 'ADDED' || (ev.type === 'SYNC' && this.createdWhileAway(store, raw, ev.observedAt))) {
-        this.output.change(this.changes.create({ ...base, whileAway }));
+        this.output.change(partition, this.changes.create({ ...base, whileAway }));
       }
       // MODIFIED without state: the watch started mid-stream; there is nothing to diff against.
       return;
     }
     if (!objectChanged || !prev) return;
     const diff = diffObjects(prev.object, normalized);
-    if (diff) this.output.change(this.changes.update({ ...base, diff, whileAway }));
+    if (diff) this.output.change(partition, this.changes.update({ ...base, diff, whileAway }));
   }
 
   /** Objects of the resource that the snapshot did not list were deleted while nobody watched. */
@@ -274,6 +278,7 @@ export class DifferHandler implements RecordHandler {
       const prev = JSON.parse(entry.value) as ObjectState;
       if (this.reportsChanges(r.kind, prev.object)) {
         this.output.change(
+          record.partition,
           this.changes.delete({
             ref: prev.ref,
             resourceVersion: prev.resourceVersion,
@@ -288,43 +293,10 @@ export class DifferHandler implements RecordHandler {
     }
   }
 
-  /**
-   * Records in the changelog partition that this partition saw a complete snapshot, so that after a restart even
-   * a partition holding no object knows "when" it last knew the cluster (objects created later were created
-   * while away). A valid ObjectState of kind DifferCheckpoint, flagged by a header for readers to skip.
-   */
+  /** See checkpointState: after a restart, when this partition last knew the cluster. */
   private writeCheckpoint(store: PartitionStore, marker: SnapshotMarker, record: ConsumedRecord): void {
-    const ref = {
-      cluster: marker.cluster,
-      group: CHECKPOINT_GROUP,
-      version: 'v1',
-      kind: CHECKPOINT_KIND,
-      resource: 'differcheckpoints',
-      namespace: null,
-      name: `partition-${record.partition}`,
-    };
-    const objectText = JSON.stringify({
-      lastSnapshot: {
-        group: marker.resource.group,
-        kind: marker.resource.kind,
-        snapshotId: marker.snapshotId,
-      },
-    });
-    const state = {
-      schemaVersion: 1 as const,
-      ref,
-      resourceVersion: '0',
-      observedAt: marker.observedAt,
-      snapshotId: marker.snapshotId,
-    };
-    this.output.state(
-      store,
-      objectKey(ref),
-      record.partition,
-      Number(record.offset),
-      { state, objectText, objectDigest: objectDigest(objectText), statusText: '' },
-      { [CHECKPOINT_HEADER]: '1' },
-    );
+    const { key, next, headers } = checkpointState(marker, record.partition);
+    this.output.state(store, key, record.partition, Number(record.offset), next, headers);
   }
 
   private createdWhileAway(store: PartitionStore, raw: Record<string, unknown>, observedAt: string): boolean {

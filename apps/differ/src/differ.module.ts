@@ -68,6 +68,7 @@ export class DifferModule {
               controllerOwnedKinds: c.controllerOwnedKinds,
               maxMessageBytes: c.maxMessageBytes,
               logChanges: c.logChanges,
+              partitionsConcurrently: c.partitionsConcurrently,
             }),
         },
         {

@@ -23,6 +23,11 @@ export interface DifferOptions {
   maxValueBytes?: number;
   /** One structured log line per change. Default true. */
   logChanges?: boolean;
+  /**
+   * Raw-events partitions whose batches are in hand at once (default 3): while one waits for the broker to
+   * acknowledge its output and commit, another is diffed.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface ResolvedDifferOptions {
@@ -34,6 +39,7 @@ export interface ResolvedDifferOptions {
   maxMessageBytes: number;
   maxValueBytes: number;
   logChanges: boolean;
+  partitionsConcurrently: number;
 }
 
 export const DEFAULT_IGNORE_KINDS = ['Lease', 'Endpoints', 'EndpointSlice'] as const;
@@ -52,5 +58,6 @@ export function resolveDifferOptions(o: DifferOptions): ResolvedDifferOptions {
     maxMessageBytes: o.maxMessageBytes ?? 1_000_000,
     maxValueBytes: o.maxValueBytes ?? 64 * 1024,
     logChanges: o.logChanges ?? true,
+    partitionsConcurrently: o.partitionsConcurrently ?? 3,
   };
 }

@@ -41,31 +41,42 @@ export interface NewState {
 }
 
 /**
- * What the differ produces, as records in the OutputBuffer (published at flush), and the matching state-store
- * updates: a state is put in the store exactly when its changelog record is buffered.
+ * What the differ produces, as records in one OutputBuffer per raw-events partition (published at that
+ * partition's flush), and the matching state-store updates: a state is put in the store exactly when its
+ * changelog record is buffered. Per partition, because batches of several partitions are in hand at once: a
+ * partition's flush must publish its own batch's output, and its failure must drop only that.
  */
 export class DifferOutput {
-  private readonly buffer: OutputBuffer;
+  private readonly buffers = new Map<number, OutputBuffer>();
 
   constructor(
-    eventLog: EventLog,
+    private readonly eventLog: EventLog,
     private readonly options: ResolvedDifferOptions,
-  ) {
-    this.buffer = new OutputBuffer(eventLog, options.maxMessageBytes);
+  ) {}
+
+  private buffer(partition: number): OutputBuffer {
+    let b = this.buffers.get(partition);
+    if (!b) {
+      b = new OutputBuffer(this.eventLog, this.options.maxMessageBytes);
+      this.buffers.set(partition, b);
+    }
+    return b;
   }
 
-  flush(): Promise<void> {
-    return this.buffer.flush();
+  /** Publishes what the partition's batch produced; without a partition, every partition's. */
+  async flush(partition?: number): Promise<void> {
+    if (partition !== undefined) await this.buffers.get(partition)?.flush();
+    else for (const b of this.buffers.values()) await b.flush();
   }
 
-  /** Drops what a failed batch produced: it will be produced again. */
-  clear(): void {
-    this.buffer.clear();
+  /** Drops what a failed batch of the partitions produced: it will be produced again. */
+  clear(partitions: readonly number[]): void {
+    for (const p of partitions) this.buffers.delete(p);
   }
 
-  change(change: ChangeEvent): void {
+  change(partition: number, change: ChangeEvent): void {
     const value = encodeChangeWithinLimit(change, this.options.maxMessageBytes);
-    this.buffer.addChange({
+    this.buffer(partition).addChange({
       key: objectKey(change.ref),
       value,
       headers: cloudEventHeaders({
@@ -94,10 +105,10 @@ export class DifferOutput {
     }
   }
 
-  anomaly(s: AnomalySignal): void {
+  anomaly(partition: number, s: AnomalySignal): void {
     const about = s.workload ?? s.subject;
     const group = APPS_KINDS.has(about.kind) ? 'apps' : (about.group ?? '');
-    this.buffer.addAnomaly({
+    this.buffer(partition).addAnomaly({
       key: objectKey({
         cluster: s.cluster,
         group,
@@ -140,7 +151,7 @@ export class DifferOutput {
       [STATE_HEADERS.statusDigest]: next.statusText,
       ...extraHeaders,
     };
-    this.buffer.addState({ key, value, partition, headers });
+    this.buffer(partition).addState({ key, value, partition, headers });
     store.put(key, {
       value,
       sourceOffset: offset,
@@ -152,7 +163,7 @@ export class DifferOutput {
   }
 
   tombstone(store: PartitionStore, key: string, partition: number, offset: number, observedAt: string): void {
-    this.buffer.addState({
+    this.buffer(partition).addState({
       key,
       value: null,
       partition,

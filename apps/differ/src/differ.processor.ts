@@ -40,6 +40,8 @@ export class DifferProcessor {
       groupId: this.options.groupId,
       topics: [TOPICS.rawEvents.name],
       handler: this.handler,
+      // The handler buffers its output per partition (DifferOutput), as this requires.
+      partitionsConcurrently: this.options.partitionsConcurrently,
     });
     void this.consumer.ready().then(() => (this.joined = true));
     log.info({ groupId: this.options.groupId, log: this.log.kind }, 'differ started');

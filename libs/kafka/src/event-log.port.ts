@@ -31,8 +31,11 @@ export interface RecordHandler {
    * a ContractViolation (or an error with `retryable === false`) goes to the dead-letter topic at once.
    */
   handle(record: ConsumedRecord): Promise<void>;
-  /** Called after each batch, before its offsets are committed: publish what the batch produced here. */
-  flush?(): Promise<void>;
+  /**
+   * Called after each batch of `tp`, before its offsets are committed: publish what the batch produced here.
+   * A handler of a consumer with `partitionsConcurrently` > 1 publishes only what records of `tp` produced.
+   */
+  flush?(tp: TopicPartition): Promise<void>;
   /**
    * Called before the first batch of a newly assigned partition and again after a batch that failed, since
    * in-memory state derived from that partition may then be ahead of the committed offset. Rebuild state here.
@@ -56,6 +59,14 @@ export interface ConsumeOptions {
   /** Where a group without committed offsets starts. Default: earliest (a system of record replays). */
   fromBeginning?: boolean;
   handler: RecordHandler;
+  /**
+   * Batches of this many partitions may be in hand at once (default 1), so that one partition's publish and
+   * commit (broker round trips) overlap another's processing. Above 1 the handler must keep what it buffers per
+   * partition: handle() calls of different partitions interleave, flush(tp) publishes only tp's output, and
+   * prepare/prepareAll/release touch only the partitions they name. Each partition's records still arrive in
+   * order, one batch at a time. The in-process log runs batches one after another, an allowed interleaving.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface ConsumerHandle {

@@ -22,6 +22,7 @@ import type {
 import { toKafkaJsConfig, type KafkaConnection } from './kafka-config.js';
 import { toConsumedRecord } from './kafka-records.js';
 import { readPartitionsToEnd } from './kafka-topic-reader.js';
+import { PartitionPreparation, tpKey } from './partition-preparation.js';
 
 const log = componentLogger('kafka');
 const publishSeconds = histogram({
@@ -162,7 +163,7 @@ export class KafkaEventLog implements EventLog {
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
-    const prepared = new Set<string>();
+    const preparation = new PartitionPreparation(handler);
     /** The latest assignment, so the first batch of one new partition can prepare all new ones together. */
     let assigned = new Map<string, TopicPartition>();
     let stopping = false;
@@ -171,16 +172,16 @@ export class KafkaEventLog implements EventLog {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       assigned = new Map(
         Object.entries(e.payload.memberAssignment).flatMap(([t, ps]) =>
-          ps.map((p): [string, TopicPartition] => [
-            `${this.strip(t)}:${p}`,
-            { topic: this.strip(t), partition: p },
-          ]),
+          ps.map((p): [string, TopicPartition] => {
+            const tp = { topic: this.strip(t), partition: p };
+            return [tpKey(tp), tp];
+          }),
         ),
       );
       // Partitions no longer ours must be rebuilt if they ever come back.
-      for (const key of [...prepared]) {
+      for (const key of preparation.keys()) {
         if (!assigned.has(key)) {
-          prepared.delete(key);
+          preparation.forget(key);
           const [topic, p] = [
             key.slice(0, key.lastIndexOf(':')),
             Number(key.slice(key.lastIndexOf(':') + 1)),
@@ -198,27 +199,18 @@ export class KafkaEventLog implements EventLog {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
         const topic = this.strip(batch.topic);
-        const key = `${topic}:${batch.partition}`;
         const tp = { topic, partition: batch.partition };
-        if (!prepared.has(key)) {
-          if (handler.prepareAll) {
-            // One rebuild for every newly assigned partition: a handler restoring from a changelog reads it once.
-            const fresh = [...assigned].filter(([k]) => !prepared.has(k) && k !== key);
-            await handler.prepareAll([tp, ...fresh.map(([, p]) => p)], heartbeat);
-            for (const [k] of fresh) prepared.add(k);
-          } else {
-            await handler.prepare?.(tp, heartbeat);
-          }
-          prepared.add(key);
-        }
+        await preparation.ensure(tp, assigned, heartbeat);
         let next: string | undefined;
         try {
           await runBatch({
             groupId,
             records: batch.messages.map((m) => toConsumedRecord(topic, batch.partition, m)),
             handler,
+            partition: tp,
             publish: (t, r) => this.publish(t, r),
             heartbeat,
             isStopping: () => stopping || !isRunning() || isStale(),
@@ -228,7 +220,7 @@ export class KafkaEventLog implements EventLog {
             },
           });
         } catch (err) {
-          prepared.delete(key);
+          preparation.forget(tpKey(tp));
           throw err;
         }
         // The committed offset is the next one to read; computed once per batch, not per record.

@@ -44,7 +44,8 @@ export class MemoryEventLog implements EventLog {
     for (const r of records) {
       const n = t.partitions.length;
       const partition = r.partition ?? (r.key === null ? 0 : partitionForKey(topic, r.key, n));
-      if (partition < 0 || partition >= n) throw new Error(`partition ${partition} out of range for ${topic} (${n})`);
+      if (partition < 0 || partition >= n)
+        throw new Error(`partition ${partition} out of range for ${topic} (${n})`);
       const log = t.partitions[partition];
       log.push({
         topic,
@@ -103,6 +104,7 @@ export class MemoryEventLog implements EventLog {
                 groupId,
                 records: batch,
                 handler,
+                partition: { topic, partition },
                 publish: (tp, recs) => this.publish(tp, recs),
                 onRecordDone: (r) => (next = Number(r.offset) + 1),
                 isStopping: () => stopping,
@@ -142,7 +144,8 @@ export class MemoryEventLog implements EventLog {
     for (const topic of topics) {
       const t = this.topic(topic);
       for (let p = 0; p < t.partitions.length; p++) {
-        if ((this.committed.get(`${groupId}\u0000${topic}\u0000${p}`) ?? 0) < t.partitions[p].length) return false;
+        if ((this.committed.get(`${groupId}\u0000${topic}\u0000${p}`) ?? 0) < t.partitions[p].length)
+          return false;
       }
     }
     return true;

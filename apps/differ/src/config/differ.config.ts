@@ -34,6 +34,8 @@ export const DifferConfigSchema = z.object({
     .min(64 * 1024)
     .default(1_000_000),
   logChanges: flag.default(true),
+  /** Raw-events partitions processed at once; see DifferOptions.partitionsConcurrently. */
+  partitionsConcurrently: z.coerce.number().int().min(1).max(64).default(3),
 });
 export type DifferConfig = z.infer<typeof DifferConfigSchema>;
 export type DifferConfigInput = z.input<typeof DifferConfigSchema>;
@@ -51,6 +53,7 @@ export function differConfigFromEnv(env: NodeJS.ProcessEnv): DifferConfigInput {
     controllerOwnedKinds: e('CONTROLLER_OWNED_KINDS') as never,
     maxMessageBytes: (env.KAFKA_MAX_MESSAGE_BYTES || undefined) as never,
     logChanges: e('LOG_CHANGES') as never,
+    partitionsConcurrently: e('PARTITIONS_CONCURRENTLY') as never,
   };
 }
 
