@@ -15,7 +15,8 @@
  *
  * Every run is printed; medians over BENCH_RUNS (3) runs. Last stdout line: {"bench":"watcher","ratio":R,"rss_mib_150k":M}.
  * Logs go to stderr. Knobs: BENCH_EVENTS (30000), BENCH_RUNS (3), BENCH_RSS_OBJECTS (150000), BENCH_RSS_RUNS (1),
- * BENCH_BASELINE_BATCH (1000), BENCH_OBJECT_BYTES (4096).
+ * BENCH_BASELINE_BATCH (1000), BENCH_OBJECT_BYTES (4096); the agent's BENCH_BUFFER_CAPACITY, BENCH_BUFFER_BYTES
+ * and BENCH_PAGE_SIZE (its defaults when unset).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +42,9 @@ const num = (name: string, fallback: number): number => {
   const v = process.env[name];
   return v ? Number(v) : fallback;
 };
+
+const optional = (name: string): number | undefined =>
+  process.env[name] ? Number(process.env[name]) : undefined;
 
 const EVENTS = num('BENCH_EVENTS', 30_000);
 const RUNS = num('BENCH_RUNS', 3);
@@ -278,7 +282,9 @@ function agentFor(url: string, log: KafkaEventLog): WatcherAgent {
     redactor: new SecretRedactor({ hmacKey: 'bench-hmac-key-0123456789' }),
     filter: { includeKinds: ['Deployment'] },
     rediscoveryMs: 600_000,
-    bufferCapacity: process.env.BENCH_BUFFER_CAPACITY ? Number(process.env.BENCH_BUFFER_CAPACITY) : undefined,
+    bufferCapacity: optional('BENCH_BUFFER_CAPACITY'),
+    bufferBytes: optional('BENCH_BUFFER_BYTES'),
+    pageSize: optional('BENCH_PAGE_SIZE'),
   });
 }
 
@@ -360,6 +366,9 @@ async function rssChild(): Promise<void> {
     idleRssMiB: idle.rss / 2 ** 20,
     peakRssMiB: peak / 2 ** 20,
     heapUsedMiB: mem.heapUsed / 2 ** 20,
+    heapTotalMiB: mem.heapTotal / 2 ** 20,
+    externalMiB: mem.external / 2 ** 20,
+    arrayBuffersMiB: mem.arrayBuffers / 2 ** 20,
     syncMs,
   };
   await agent.stop();
@@ -434,6 +443,9 @@ async function rssRun(brokers: string[]) {
       rssMiB: number;
       peakRssMiB: number;
       heapUsedMiB: number;
+      heapTotalMiB: number;
+      externalMiB: number;
+      arrayBuffersMiB: number;
       syncMs: number;
     }>('--agent-rss', ['--expose-gc'], {
       BENCH_URL: `http://127.0.0.1:${server.first.port}`,
@@ -484,7 +496,7 @@ async function main(): Promise<void> {
       console.log(
         `rss run ${run + 1}  agent tracking ${fmt(r.tracked)} objects: rss ${fmt(r.rssMiB)} MiB after a full GC ` +
           `(${fmt(r.idleRssMiB)} MiB idle before it, peak ${fmt(r.peakRssMiB)} MiB during the list, ` +
-          `heap used ${fmt(r.heapUsedMiB)} MiB), ` +
+          `heap used ${fmt(r.heapUsedMiB)} of ${fmt(r.heapTotalMiB)} MiB, external ${fmt(r.externalMiB)} MiB, array buffers ${fmt(r.arrayBuffersMiB)} MiB), ` +
           `listed and published in ${fmt(r.syncMs)} ms (target rss <= 300 MiB)`,
       );
     }

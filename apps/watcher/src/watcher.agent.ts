@@ -14,8 +14,9 @@ import {
 } from './discovery/resource-filter.js';
 import { KubeApiClient } from './kube/kube-api.client.js';
 import { registerLastEventSource, watcherMetrics as m } from './metrics/watcher.metrics.js';
+import { RawEventEncoder } from './publish/raw-event.encoder.js';
 import { RawEventPump } from './publish/raw-event.pump.js';
-import { Reflector, type ReflectorOptions } from './reflector/reflector.js';
+import { Reflector, type ReflectorOptions, type ReflectorSink } from './reflector/reflector.js';
 
 const log = componentLogger('watcher');
 
@@ -29,7 +30,10 @@ export interface WatcherAgentOptions {
   /** How often discovery runs again, to pick up CRDs created (or removed) at run time. */
   rediscoveryMs?: number;
   pageSize?: number;
+  /** Most events buffered between the watches and the publisher... */
   bufferCapacity?: number;
+  /** ...and most bytes of serialized records: with objects of a few KiB, the bound that matters. */
+  bufferBytes?: number;
   publishBatch?: number;
   /** KafkaConnection.maxMessageBytes; the in-process log has no limit but the same one keeps behaviour alike. */
   maxMessageBytes?: number;
@@ -50,6 +54,7 @@ export interface WatcherReadiness {
  */
 export class WatcherAgent {
   private readonly buffer: BoundedBuffer<WatchItem>;
+  private readonly sink: ReflectorSink;
   private readonly pump: RawEventPump;
   private readonly discovery: ApiDiscovery;
   private readonly filter: ResourceFilter;
@@ -77,11 +82,21 @@ export class WatcherAgent {
       ...options.filter,
     });
     this.discovery = new ApiDiscovery(this.api, this.filter);
-    this.buffer = new BoundedBuffer<WatchItem>(options.bufferCapacity ?? 10_000, (d) => m.bufferDepth.set(d));
-    this.pump = new RawEventPump(options.log, this.buffer, {
+    const maxMessageBytes = options.maxMessageBytes ?? 1_048_576;
+    this.buffer = new BoundedBuffer<WatchItem>({
+      capacity: options.bufferCapacity ?? 10_000,
+      maxBytes: options.bufferBytes ?? 16 * 2 ** 20,
+      sizeOf: (item) => (item.kind === 'record' ? item.bytes : 512),
+      onDepth: (depth) => m.bufferDepth.set(depth),
+    });
+    this.sink = new RawEventEncoder({
       cluster: options.cluster,
       redactor: options.redactor,
-      maxMessageBytes: options.maxMessageBytes ?? 1_048_576,
+      maxMessageBytes,
+    }).sinkInto(this.buffer);
+    this.pump = new RawEventPump(options.log, this.buffer, {
+      cluster: options.cluster,
+      maxMessageBytes,
       batchSize: options.publishBatch ?? 1_000,
     });
     this.reflectorOptions = {
@@ -155,7 +170,7 @@ export class WatcherAgent {
     }
     for (const [id, resource] of wanted) {
       if (this.reflectors.has(id)) continue;
-      const reflector = new Reflector(resource, this.api, this.buffer, this.filter, this.reflectorOptions);
+      const reflector = new Reflector(resource, this.api, this.sink, this.filter, this.reflectorOptions);
       this.reflectors.set(id, reflector);
       log.info({ resource: id }, 'watching resource');
       reflector.start();

@@ -63,6 +63,7 @@ export class WatcherModule {
               rediscoveryMs: settings.rediscoveryMs,
               pageSize: settings.pageSize,
               bufferCapacity: settings.bufferCapacity,
+              bufferBytes: settings.bufferBytes,
               publishBatch: settings.publishBatch,
               idleTimeoutMs: settings.idleTimeoutMs,
               maxMessageBytes: options.maxMessageBytes,

@@ -37,6 +37,7 @@ export const WatcherEnvSchema = z
     IA_WATCH_REDISCOVERY_SECONDS: int(60),
     IA_WATCH_PAGE_SIZE: int(500),
     IA_WATCH_BUFFER_CAPACITY: int(10_000),
+    IA_WATCH_BUFFER_BYTES: int(16 * 2 ** 20),
     IA_WATCH_PUBLISH_BATCH: int(1_000),
     IA_WATCH_IDLE_TIMEOUT_SECONDS: int(300),
     IA_SECRET_HMAC_KEY: z.string().min(16, 'IA_SECRET_HMAC_KEY must be at least 16 characters').optional(),
@@ -76,6 +77,7 @@ export interface WatcherSettings {
   rediscoveryMs: number;
   pageSize: number;
   bufferCapacity: number;
+  bufferBytes: number;
   publishBatch: number;
   idleTimeoutMs: number;
   redaction: { hmacKey: string; generatedKey: boolean; configMapKeyPatterns: RegExp[] };
@@ -108,6 +110,7 @@ export function watcherSettingsFromEnv(env: NodeJS.ProcessEnv): WatcherSettings 
     rediscoveryMs: e.IA_WATCH_REDISCOVERY_SECONDS * 1000,
     pageSize: e.IA_WATCH_PAGE_SIZE,
     bufferCapacity: e.IA_WATCH_BUFFER_CAPACITY,
+    bufferBytes: e.IA_WATCH_BUFFER_BYTES,
     publishBatch: e.IA_WATCH_PUBLISH_BATCH,
     idleTimeoutMs: e.IA_WATCH_IDLE_TIMEOUT_SECONDS * 1000,
     redaction: {

@@ -10,6 +10,15 @@ import {
 } from '#contracts';
 import type { EventLog, LogRecord } from '#kafka';
 
+/** The record of one object event: keyed by the object's identity, serialized, with CloudEvents headers. */
+export function objectRecord(e: RawObjectEvent, source: string): LogRecord {
+  return {
+    key: objectKey(e.ref),
+    value: encodeMessage(e),
+    headers: cloudEventHeaders({ id: e.eventId, type: CE_TYPES.rawEvent, source, time: e.observedAt }),
+  };
+}
+
 /**
  * Turns raw events into keyed Kafka records: object events keyed by object identity, snapshot markers copied
  * to every partition (see SnapshotMarkerSchema for why).
@@ -23,16 +32,7 @@ export class RawEventPublisher {
   ) {}
 
   objectRecord(e: RawObjectEvent): LogRecord {
-    return {
-      key: objectKey(e.ref),
-      value: encodeMessage(e),
-      headers: cloudEventHeaders({
-        id: e.eventId,
-        type: CE_TYPES.rawEvent,
-        source: this.source,
-        time: e.observedAt,
-      }),
-    };
+    return objectRecord(e, this.source);
   }
 
   async markerRecords(m: SnapshotMarker): Promise<LogRecord[]> {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WatchedResource } from '#contracts';
 import { backoffDelay, sleep } from '#kafka';
 import { componentLogger } from '#observability';
-import type { WatchItem } from '../buffer/watch-item.js';
+import type { MarkerItem, ObservedItem } from '../buffer/watch-item.js';
 import { resourceId } from '../discovery/api-discovery.js';
 import type { ResourceFilter } from '../discovery/resource-filter.js';
 import { KubeApiError, type KubeApiClient } from '../kube/kube-api.client.js';
@@ -15,9 +15,9 @@ import { WatchLineSplitter } from './watch-line-splitter.js';
 const log = componentLogger('watcher-reflector');
 
 /** Where a reflector puts what it saw; `push` false means "full: stop reading until whenWritable()". */
-export interface ReflectorSink {
+export interface ReflectorSink<T = ObservedItem> {
   readonly full: boolean;
-  push(item: WatchItem): boolean;
+  push(item: T): boolean;
   whenWritable(): Promise<void>;
 }
 
@@ -153,7 +153,7 @@ export class Reflector {
     const relist = this.listedOnce;
     const observedAt = new Date().toISOString();
     const snapshotId = `live:${this.id}@${observedAt}#${++this.snapshotSeq}`;
-    const marker = (type: 'SNAPSHOT_START' | 'SNAPSHOT_END', objectCount?: number): WatchItem => ({
+    const marker = (type: 'SNAPSHOT_START' | 'SNAPSHOT_END', objectCount?: number): MarkerItem => ({
       kind: 'marker',
       type,
       resource: this.resource,
@@ -196,6 +196,7 @@ export class Reflector {
         if (!fresh.has(key)) this.emitVanished(key, observedAt);
       }
     }
+    fresh.trim();
     this.index.replaceWith(fresh);
     this.lastResourceVersion = listResourceVersion;
     await this.put(marker('SNAPSHOT_END', fresh.size));
@@ -350,7 +351,7 @@ export class Reflector {
     this.sink.push({ kind: 'object', type, resource: this.resource, object, observedAt, snapshotId });
   }
 
-  private async put(item: WatchItem): Promise<void> {
+  private async put(item: MarkerItem): Promise<void> {
     if (!this.sink.push(item)) await this.sink.whenWritable();
   }
 
