@@ -135,4 +135,46 @@ describe('DependencyGraph', () => {
       graph.getEdgeAttribute(graph.edge(id('Deployment', 'orders'), id('Service', 'orders-db'))!, 'relation'),
     ).toBe('calls-by-name');
   });
+
+  it('derives only the changed namespaces, into the graph a fresh build gives', () => {
+    const other = (kind: string, name: string) => ({ cluster: 'c1', kind, namespace: 'ops', name });
+    const caller = (target: string) => ({
+      metadata: { name: 'probe', namespace: 'ops' },
+      spec: {
+        template: {
+          metadata: { labels: { app: 'probe' } },
+          spec: { containers: [{ name: 'm', env: [{ name: 'T_URL', value: `http://${target}.shop:80` }] }] },
+        },
+      },
+    });
+    const snapshot = (g: DependencyGraph) => {
+      const graph = g.graph;
+      const out: string[] = [];
+      graph.forEachNode((n, a) => out.push(`${n} ${a.present}`));
+      graph.forEachEdge((_e, a, s, t) => out.push(`${s} -> ${t} ${a.relation} ${a.weight}`));
+      return [...out.sort(), `openness ${g.namespaceOpenness('c1', ns)} ${g.namespaceOpenness('c1', 'ops')}`];
+    };
+    const live = shop();
+    live.upsert(other('Deployment', 'probe'), caller('checkout'));
+    void live.graph;
+    // A Service appearing in another namespace resolves the address made before it existed.
+    live.upsert(ref('Service', 'checkout'), service('checkout'));
+    live.remove(ref('ConfigMap', 'cart-config'));
+    live.upsert(
+      ref('Deployment', 'redis'),
+      deployment('redis', { env: [{ name: 'X_ADDR', value: 'cart:1' }] }),
+    );
+    const fresh = shop();
+    fresh.remove(ref('ConfigMap', 'cart-config'));
+    fresh.upsert(
+      ref('Deployment', 'redis'),
+      deployment('redis', { env: [{ name: 'X_ADDR', value: 'cart:1' }] }),
+    );
+    fresh.upsert(other('Deployment', 'probe'), caller('checkout'));
+    fresh.upsert(ref('Service', 'checkout'), service('checkout'));
+    expect(snapshot(live)).toEqual(snapshot(fresh));
+    expect(live.graph.hasEdge(nodeId(other('Deployment', 'probe')), id('Service', 'checkout'))).toBe(true);
+    live.remove(ref('Service', 'checkout'));
+    expect(live.graph.hasNode(id('Service', 'checkout'))).toBe(false);
+  });
 });

@@ -46,6 +46,46 @@ function controllerOwner(o: Json): { kind: string; name: string } | undefined {
     : undefined;
 }
 
+/** Finds a Service by cluster, namespace and name; `undefined` when it does not exist (yet). */
+export type ServiceLookup = (
+  cluster: string,
+  namespace: string | null,
+  name: string,
+) => StoredObject | undefined;
+
+function newNamespaceIndex(): NamespaceIndex {
+  return {
+    services: new Map(),
+    configMaps: new Map(),
+    workloads: [],
+    unownedPods: [],
+    configConsumers: new Map(),
+  };
+}
+
+/** Indexes one namespace's objects (given in graph order) for edge inference. */
+function indexNamespace(
+  objects: readonly StoredObject[],
+  index: NamespaceIndex,
+  specRefs: Map<StoredObject, PodSpecReferences>,
+): void {
+  for (const s of objects) {
+    const { kind, name } = s.ref;
+    if (kind === 'Service') index.services.set(name, s);
+    else if (kind === 'ConfigMap') index.configMaps.set(name, s);
+    const refs = podSpecReferences(kind, s.object);
+    if (!refs) continue;
+    specRefs.set(s, refs);
+    const owned = controllerOwner(s.object) !== undefined;
+    if (!owned)
+      for (const cm of refs.configMaps)
+        index.configConsumers.set(cm, (index.configConsumers.get(cm) ?? 0) + 1);
+    if (kind === 'Pod' && !owned) index.unownedPods.push(s);
+    else if (TOP_WORKLOAD_KINDS.includes(kind) && !owned)
+      index.workloads.push({ stored: s, labels: refs.templateLabels ?? {} });
+  }
+}
+
 /**
  * Derives the dependency edges of a set of objects (one cluster) from their manifests alone: ownership,
  * selectors, mounted and referenced configuration, scale targets, network policies, and calls found as
@@ -54,50 +94,46 @@ function controllerOwner(o: Json): { kind: string; name: string } | undefined {
  * another Service (`carts-db-credentials`) or whose name prefixes one (`orders` -> `orders-db`) probably calls it.
  */
 export function inferEdges(objects: readonly StoredObject[], emit: EdgeSink): void {
-  const index = new Map<string, NamespaceIndex>();
-  const nsIndex = (cluster: string, ns: string | null) => {
-    const k = `${cluster}/${ns ?? '_'}`;
-    let i = index.get(k);
-    if (!i)
-      index.set(
-        k,
-        (i = {
-          services: new Map(),
-          configMaps: new Map(),
-          workloads: [],
-          unownedPods: [],
-          configConsumers: new Map(),
-        }),
-      );
-    return i;
-  };
-  const specRefs = new Map<StoredObject, PodSpecReferences>();
+  const byNamespace = new Map<string, StoredObject[]>();
   for (const s of objects) {
-    const { kind, name } = s.ref;
-    const i = nsIndex(s.ref.cluster, s.ref.namespace);
-    if (kind === 'Service') i.services.set(name, s);
-    else if (kind === 'ConfigMap') i.configMaps.set(name, s);
-    const refs = podSpecReferences(kind, s.object);
-    if (!refs) continue;
-    specRefs.set(s, refs);
-    const owned = controllerOwner(s.object) !== undefined;
-    if (!owned)
-      for (const cm of refs.configMaps) i.configConsumers.set(cm, (i.configConsumers.get(cm) ?? 0) + 1);
-    if (kind === 'Pod' && !owned) i.unownedPods.push(s);
-    else if (TOP_WORKLOAD_KINDS.includes(kind) && !owned)
-      i.workloads.push({ stored: s, labels: refs.templateLabels ?? {} });
+    const k = `${s.ref.cluster}/${s.ref.namespace ?? '_'}`;
+    if (!byNamespace.has(k)) byNamespace.set(k, []);
+    byNamespace.get(k)!.push(s);
   }
+  const services = new Map<string, Map<string, StoredObject>>();
+  for (const [k, list] of byNamespace)
+    services.set(k, new Map(list.filter((s) => s.ref.kind === 'Service').map((s) => [s.ref.name, s])));
+  const lookup: ServiceLookup = (cluster, ns, name) => services.get(`${cluster}/${ns ?? '_'}`)?.get(name);
+  // Every edge starts in the namespace of the object it is read from, so namespaces can be derived one by one.
+  for (const list of byNamespace.values()) inferNamespaceEdges(list, lookup, emit);
+}
+
+/**
+ * The edges that start in one namespace: derived from that namespace's objects (in graph order) and, for
+ * addresses naming another namespace, from the Services there (`lookup`). `onForeignNamespace` hears every other
+ * namespace an address names, found or not, so that the caller can re-derive this namespace when Services appear
+ * or disappear there.
+ */
+export function inferNamespaceEdges(
+  objects: readonly StoredObject[],
+  lookup: ServiceLookup,
+  emit: EdgeSink,
+  onForeignNamespace?: (cluster: string, namespace: string | null) => void,
+): void {
+  const i = newNamespaceIndex();
+  const specRefs = new Map<StoredObject, PodSpecReferences>();
+  indexNamespace(objects, i, specRefs);
 
   const resolveService = (from: StoredObject, ref: ServiceReference): GraphRef | undefined => {
     const ns = ref.namespace ?? from.ref.namespace;
-    const svc = index.get(`${from.ref.cluster}/${ns ?? '_'}`)?.services.get(ref.name);
-    return svc?.ref;
+    if (ns === from.ref.namespace) return i.services.get(ref.name)?.ref;
+    onForeignNamespace?.(from.ref.cluster, ns);
+    return lookup(from.ref.cluster, ns, ref.name)?.ref;
   };
 
   for (const s of objects) {
     const id = nodeId(s.ref);
     const { cluster, namespace, kind } = s.ref;
-    const i = nsIndex(cluster, namespace);
     const owner = controllerOwner(s.object);
     if (owner && kind !== 'Event')
       emit(id, { cluster, kind: owner.kind, namespace, name: owner.name }, 'owned-by');

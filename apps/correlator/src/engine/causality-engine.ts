@@ -8,10 +8,11 @@ import {
   TOP_WORKLOAD_KINDS,
   type GraphRef,
 } from '#graph';
-import { toCandidate, type Candidate } from '../ranking/candidate-changes.js';
 import { explain } from '../ranking/cause-explanation.js';
-import { scoreCandidates } from '../ranking/cause-ranker.js';
+import { rankCandidates } from '../ranking/cause-ranker.js';
 import { anomalyNode, collectEvidence } from '../ranking/incident-evidence.js';
+import { ReachCache } from '../ranking/reach-index.js';
+import { ChangeStore } from './change-store.js';
 import type {
   CorrelationEngine,
   DependencyGraphQuery,
@@ -46,10 +47,14 @@ function refOfKey(key: string): GraphRef | undefined {
  */
 export class CausalityEngine implements CorrelationEngine {
   readonly graph = new DependencyGraph();
-  private readonly changes: ChangeEvent[] = [];
-  private readonly anomalies: AnomalySignal[] = [];
+  private readonly changes = new ChangeStore();
+  /** Anomalies in arrival order, with their times parsed once. */
+  private anomalies: Array<{ signal: AnomalySignal; onset: number; observed: number }> = [];
   private readonly clusters = new Set<string>();
-  private sorted = true;
+  /** Propagation from changed resources to symptoms, kept between queries until the graph changes. */
+  private readonly reach = new ReachCache(this.graph);
+  /** How many anomalies (in arrival order) have their node among the cache's nodes of interest, at which graph version. */
+  private seeded = { version: -1, count: 0 };
 
   constructor(private readonly options: CausalityEngineOptions = {}) {}
 
@@ -66,24 +71,16 @@ export class CausalityEngine implements CorrelationEngine {
 
   applyChange(change: ChangeEvent): void {
     this.clusters.add(change.ref.cluster);
-    const last = this.changes.at(-1);
-    if (last && last.changedAt > change.changedAt) this.sorted = false;
-    this.changes.push(change);
+    this.changes.add(change);
   }
 
   applyAnomaly(anomaly: AnomalySignal): void {
     this.clusters.add(anomaly.cluster);
-    this.anomalies.push(anomaly);
-  }
-
-  private sortedChanges(): ChangeEvent[] {
-    if (!this.sorted) {
-      this.changes.sort((a, b) =>
-        a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.changeId < b.changeId ? -1 : 1,
-      );
-      this.sorted = true;
-    }
-    return this.changes;
+    this.anomalies.push({
+      signal: anomaly,
+      onset: Date.parse(anomaly.onset),
+      observed: Date.parse(anomaly.observedAt),
+    });
   }
 
   private clusterOf(sel?: ResourceSelector): string {
@@ -109,34 +106,25 @@ export class CausalityEngine implements CorrelationEngine {
     const symptomNode = query.symptom ? this.resolve(query.symptom) : undefined;
     const cluster = query.symptom ? parseNodeId(symptomNode!).cluster : undefined;
     const lookback = query.lookbackMs ?? 2 * HOUR;
-    const eligible = this.sortedChanges().filter(
-      (c) => Date.parse(c.changedAt) <= at && (!cluster || c.ref.cluster === cluster),
-    );
-    const pick = (from: number) =>
-      eligible
-        .filter((c) => Date.parse(c.changedAt) >= from)
-        .map(toCandidate)
-        .filter((c): c is Candidate => c !== undefined);
-    let candidates = pick(at - lookback);
+    let candidates = this.changes.candidates(at - lookback, at, cluster);
     // The contract asks for at least `top` causes: widen the window when the last hours were quiet.
-    if (candidates.length < top) candidates = pick(-Infinity);
+    if (candidates.length < top) candidates = this.changes.candidates(-Infinity, at, cluster);
 
-    const groups = collectEvidence(this.graph, this.anomalies, {
+    const windowMs = this.options.evidenceWindowMs ?? HOUR;
+    // The same test collectEvidence applies, on times parsed once: it then only sees the incident's window.
+    const recent = this.anomalies
+      .filter((a) => !(a.observed > at || a.onset > at || a.onset < at - windowMs))
+      .map((a) => a.signal);
+    const groups = collectEvidence(this.graph, recent, {
       at,
-      windowMs: this.options.evidenceWindowMs ?? HOUR,
+      windowMs,
       symptomNode,
       anomalyIds: query.anomalyIds ? new Set(query.anomalyIds) : undefined,
-      rollouts: this.rollouts(eligible),
+      rollouts: (node) => this.changes.rolloutTimes(node, at, cluster),
     });
-    const scored = scoreCandidates(this.graph, candidates, groups, at, symptomNode);
-    scored.sort(
-      (a, b) =>
-        b.score - a.score ||
-        b.candidate.time - a.candidate.time ||
-        (a.candidate.change.changeId < b.candidate.change.changeId ? -1 : 1),
-    );
-    const total = scored.reduce((s, c) => s + c.score, 0);
-    const causes = scored.slice(0, top).map((s) => ({ change: s.candidate.change, ...explain(s, total) }));
+    this.seedInterest();
+    const ranking = rankCandidates(this.graph, candidates, groups, at, symptomNode, top, this.reach);
+    const causes = ranking.top.map((s) => ({ change: s.candidate.change, ...explain(s, ranking.total) }));
     const anomalies = groups
       .filter((g) => g.relevance >= 0.3)
       .flatMap((g) => g.anomalies.map((a) => a.signal))
@@ -144,16 +132,17 @@ export class CausalityEngine implements CorrelationEngine {
     return { at: query.at, causes, anomalies };
   }
 
-  /** Spec change times per workload node (rollouts), to tell rollout noise from symptoms. */
-  private rollouts(changes: readonly ChangeEvent[]): Map<string, number[]> {
-    const out = new Map<string, number[]>();
-    for (const c of changes) {
-      if (!TOP_WORKLOAD_KINDS.includes(c.ref.kind)) continue;
-      const id = nodeId({ ...c.ref });
-      if (!out.has(id)) out.set(id, []);
-      out.get(id)!.push(Date.parse(c.changedAt));
-    }
-    return out;
+  /**
+   * Every anomaly's resource becomes a node of interest of the propagation cache at once, so that searches are
+   * invalidated once per graph change rather than whenever a query brings a symptom not seen before.
+   */
+  private seedInterest(): void {
+    const version = this.graph.version;
+    if (version !== this.seeded.version) this.seeded = { version, count: 0 };
+    if (this.seeded.count >= this.anomalies.length) return;
+    const fresh = this.anomalies.slice(this.seeded.count);
+    this.reach.include(fresh.map((a) => anomalyNode(this.graph, a.signal)));
+    this.seeded.count = this.anomalies.length;
   }
 
   timeline(query: TimelineQuery): TimelineEntry[] {
@@ -163,15 +152,12 @@ export class CausalityEngine implements CorrelationEngine {
     const related = new Set<string>([root]);
     if (query.includeDependencies) for (const id of dependenciesOf(this.graph, root).keys()) related.add(id);
     const entries: TimelineEntry[] = [];
-    for (const change of this.sortedChanges()) {
-      const t = Date.parse(change.changedAt);
-      if (t < from || t > to) continue;
+    for (const change of this.changes.between(from, to)) {
       const id = nodeId({ ...change.ref });
       if (related.has(id) || related.has(this.graph.ownerWorkload(id)))
         entries.push({ at: change.changedAt, change });
     }
-    for (const anomaly of this.anomalies) {
-      const t = Date.parse(anomaly.onset);
+    for (const { signal: anomaly, onset: t } of this.anomalies) {
       if (t < from || t > to) continue;
       if (related.has(anomalyNode(this.graph, anomaly))) entries.push({ at: anomaly.onset, anomaly });
     }
@@ -209,28 +195,31 @@ export class CausalityEngine implements CorrelationEngine {
         resource: { cluster: r.cluster, kind: r.kind, namespace: r.namespace ?? undefined, name: r.name },
       });
     }
-    g.forEachEdge((_e, attrs, source, target) => {
-      if (keep.has(source) && keep.has(target))
-        view.edges.push({
-          from: source,
-          to: target,
-          relation: attrs.relation,
-          attributes: { weight: attrs.weight },
-        });
-    });
+    // Edges among the kept nodes: their out-edges, not a pass over the whole graph.
+    for (const id of keep) {
+      if (!g.hasNode(id)) continue;
+      g.forEachOutEdge(id, (_e, attrs, source, target) => {
+        if (keep.has(target))
+          view.edges.push({
+            from: source,
+            to: target,
+            relation: attrs.relation,
+            attributes: { weight: attrs.weight },
+          });
+      });
+    }
     view.edges.sort((a, b) => (a.from + a.to < b.from + b.to ? -1 : 1));
     return view;
   }
 
   evictBefore(time: Date): void {
     const iso = time.toISOString();
-    const keepChanges = this.sortedChanges().filter((c) => c.changedAt >= iso);
-    this.changes.splice(0, this.changes.length, ...keepChanges);
-    const keepAnomalies = this.anomalies.filter((a) => a.onset >= iso || a.observedAt >= iso);
-    this.anomalies.splice(0, this.anomalies.length, ...keepAnomalies);
+    this.changes.evictBefore(iso);
+    this.seeded = { version: -1, count: 0 };
+    this.anomalies = this.anomalies.filter((a) => a.signal.onset >= iso || a.signal.observedAt >= iso);
   }
 
   stats(): { resources: number; edges: number; changes: number; anomalies: number } {
-    return { ...this.graph.stats(), changes: this.changes.length, anomalies: this.anomalies.length };
+    return { ...this.graph.stats(), changes: this.changes.size, anomalies: this.anomalies.length };
   }
 }

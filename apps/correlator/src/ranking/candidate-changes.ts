@@ -1,4 +1,5 @@
 import { riskPrior, type ChangeEvent } from '#contracts';
+import { nodeId } from '#graph';
 import { diffSuspicion } from './change-suspicion.js';
 
 /** Objects the cluster rewrites by itself; their "changes" are consequences, not causes. */
@@ -15,6 +16,8 @@ const RUNTIME_KINDS = new Set([
 
 export interface Candidate {
   change: ChangeEvent;
+  /** The changed resource's graph node, where its fault starts. */
+  origin: string;
   time: number;
   /** Probability-like weight before looking at symptoms: class risk, who made it, what the diff says. */
   prior: number;
@@ -42,5 +45,11 @@ export function toCandidate(change: ChangeEvent): Candidate | undefined {
   const suspicion = diffSuspicion(change);
   prior = Math.min(0.98, prior * suspicion.factor);
   notes.push(...suspicion.reasons);
-  return { change, time: Date.parse(change.changedAt), prior, priorNotes: notes };
+  return {
+    change,
+    origin: nodeId({ ...change.ref }),
+    time: Date.parse(change.changedAt),
+    prior,
+    priorNotes: notes,
+  };
 }

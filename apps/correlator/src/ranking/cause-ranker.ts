@@ -1,14 +1,10 @@
-import {
-  nodeId,
-  propagateFrom,
-  TOP_WORKLOAD_KINDS,
-  type DependencyGraph,
-  type PropagationMap,
-  type Reach,
-} from '#graph';
+import { propagateFrom, TOP_WORKLOAD_KINDS, type DependencyGraph, type Reach } from '#graph';
 import type { Candidate } from './candidate-changes.js';
+import { mainExplanation } from './cause-explanation.js';
+import { firstBreakCompetition } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
 import { LAG, lagPlausibility, looseLagPlausibility, promptLagPlausibility } from './lag-model.js';
+import { ReachIndex, type ReachCache, type ReachLookup } from './reach-index.js';
 
 /** How well one change explains one evidence group. */
 export interface GroupExplanation {
@@ -37,6 +33,19 @@ export interface ScoredCandidate {
   competitors: Array<{ candidate: Candidate; overlap: number }>;
 }
 
+/** What explains the incident best: the first `top` candidates, and the sum of every candidate's score. */
+export interface CandidateRanking {
+  top: ScoredCandidate[];
+  total: number;
+}
+
+/** The part of one candidate's explanations that is not zero, by ascending group index. */
+export interface SparseExplanations {
+  groups: number[];
+  strength: number[];
+  claim: number[];
+}
+
 /** Weight of symptoms of a workload's own containers reached only through calls (a callee's failure rarely crashes its callers). */
 const LOCAL_THROUGH_CALLS = 0.15;
 /** A symptom already present before the change is explained by it only this much (it may have worsened it). */
@@ -54,53 +63,91 @@ const BASELINE = 0.02;
  * the change within a plausible lag, and the resource was not already failing before. `competition` applies the
  * first-break rule: an incident starts once; if an earlier change already explains the same symptoms (weighted by
  * that change's prior), this later change is less likely to be what started it.
+ *
+ * The work follows the incident, not the cluster: only changes on resources from which a fault can reach a
+ * group (or presumed links of an open namespace) are searched and explained; every other change explains nothing
+ * and scores prior x BASELINE. Sums keep the order of the dense computation (zeros left out), so the scores are
+ * the same to the last bit. Only the returned candidates get their full explanation.
  */
-export function scoreCandidates(
+export function rankCandidates(
   graph: DependencyGraph,
   candidates: readonly Candidate[],
   groups: readonly EvidenceGroup[],
   at: number,
-  symptomNode?: string,
-): ScoredCandidate[] {
-  const propagation = new Map<string, PropagationMap>();
+  symptomNode: string | undefined,
+  top: number,
+  cache?: ReachCache,
+): CandidateRanking {
   const totalWeight = groups.reduce((s, g) => s + g.relevance * g.weight, 0) || 1;
-  const scored: ScoredCandidate[] = candidates.map((candidate) => {
-    const origin = nodeId({ ...candidate.change.ref });
-    let map = propagation.get(origin);
-    if (!map) propagation.set(origin, (map = propagateFrom(graph, origin)));
-    const explanations = groups.map((g) => explainGroup(graph, candidate, origin, map!, g, at, symptomNode));
-    const explained =
-      explanations.reduce((s, x) => s + x.group.relevance * x.group.weight * x.strength, 0) / totalWeight;
-    return {
-      candidate,
-      origin,
-      score: 0,
-      explained,
-      competition: 1,
-      explanations,
-      competitors: [],
-      bridge: nearestWorkload(map.any),
-    };
-  });
-
-  for (const c of scored) {
-    const own = c.explanations.reduce((s, x) => s + x.group.relevance * x.group.weight * x.strength, 0);
-    for (const j of scored) {
-      if (j === c || j.candidate.time >= c.candidate.time - 1_000 || own === 0) continue;
-      let shared = 0;
-      for (let i = 0; i < groups.length; i++) {
-        const g = groups[i];
-        shared += g.relevance * g.weight * Math.min(j.explanations[i].claim, c.explanations[i].strength);
-      }
-      const overlap = shared / own;
-      if (overlap <= 0) continue;
-      c.competition *= 1 - j.candidate.prior * overlap;
-      c.competitors.push({ candidate: j.candidate, overlap });
+  const reach = new ReachIndex(graph, groups, cache);
+  const n = candidates.length;
+  const explained = new Float64Array(n);
+  const own = new Float64Array(n);
+  const sparse: Array<SparseExplanations | undefined> = new Array<SparseExplanations | undefined>(n);
+  for (let ci = 0; ci < n; ci++) {
+    const c = candidates[ci];
+    const reachable = reach.groupsFrom(c);
+    if (reachable.length === 0) continue;
+    const lookup = reach.lookup(c.origin);
+    const s: SparseExplanations = { groups: [], strength: [], claim: [] };
+    let sum = 0;
+    for (const i of reachable) {
+      const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode);
+      if (!(x.strength > 0)) continue;
+      s.groups.push(i);
+      s.strength.push(x.strength);
+      s.claim.push(x.claim);
+      sum = sum + groups[i].relevance * groups[i].weight * x.strength;
     }
-    c.competitors.sort((a, b) => b.overlap * b.candidate.prior - a.overlap * a.candidate.prior);
-    c.score = c.candidate.prior * (BASELINE + c.explained) * c.competition;
+    sparse[ci] = s;
+    own[ci] = sum;
+    explained[ci] = sum / totalWeight;
   }
-  return scored;
+  const { competition, rivals } = firstBreakCompetition(candidates, groups, sparse, own);
+
+  const score = new Float64Array(n);
+  for (let ci = 0; ci < n; ci++)
+    score[ci] = candidates[ci].prior * (BASELINE + explained[ci]) * competition[ci];
+  // The dense ranking sums the scores in its sorted order; equal scores are equal numbers, so descending
+  // score order gives the very same sum.
+  const ascending = Float64Array.from(score).sort();
+  let total = 0;
+  for (let i = n - 1; i >= 0; i--) total = total + ascending[i];
+
+  const order = (a: number, b: number) =>
+    score[b] - score[a] ||
+    candidates[b].time - candidates[a].time ||
+    (candidates[a].change.changeId < candidates[b].change.changeId ? -1 : 1);
+  // The first `top` of the dense sort, by insertion: the order is total (ties end at the change id).
+  const best: number[] = [];
+  for (let ci = 0; ci < n && top > 0; ci++) {
+    if (best.length === top && order(ci, best[top - 1]) >= 0) continue;
+    let pos = best.length;
+    while (pos > 0 && order(ci, best[pos - 1]) < 0) pos--;
+    best.splice(pos, 0, ci);
+    if (best.length > top) best.pop();
+  }
+
+  const scored = best.map((ci): ScoredCandidate => {
+    const c = candidates[ci];
+    const lookup = reach.lookup(c.origin);
+    const s: ScoredCandidate = {
+      candidate: c,
+      origin: c.origin,
+      score: score[ci],
+      explained: explained[ci],
+      competition: competition[ci],
+      explanations: groups.map((g) => explainGroup(graph, c, c.origin, lookup, g, at, symptomNode)),
+      competitors: (rivals.get(ci) ?? [])
+        .map(({ j, overlap }) => ({ candidate: candidates[j], overlap }))
+        .sort((a, b) => b.overlap * b.candidate.prior - a.overlap * a.candidate.prior),
+    };
+    // The bridge only shows on a presumed link; it needs the unrestricted search, so only then is it run.
+    const x = mainExplanation(s);
+    if (x && !x.path) s.bridge = nearestWorkload(propagateFrom(graph, c.origin).any);
+    return s;
+  });
+  return { top: scored, total };
 }
 
 function nearestWorkload(reached: Map<string, Reach>): { node: string; reach: Reach } | undefined {
@@ -121,16 +168,16 @@ function explainGroup(
   graph: DependencyGraph,
   candidate: Candidate,
   origin: string,
-  map: PropagationMap,
+  map: ReachLookup,
   g: EvidenceGroup,
   at: number,
   symptomNode: string | undefined,
 ): GroupExplanation {
   const none = { group: g, strength: 0, claim: 0, reach: 0, preexisting: false };
   // Local symptoms: a path without calls, else any path (or a presumed one) at a fraction of its weight.
-  const ownPath = map.local.get(g.node);
+  const ownPath = map.local(g.node);
   const localPath = g.nature === 'local' ? ownPath : undefined;
-  const path: Reach | undefined = localPath ?? map.any.get(g.node);
+  const path: Reach | undefined = localPath ?? map.any(g.node);
   const through = path?.weight ?? presumedReach(graph, origin, g.node, symptomNode);
   const reach = localPath ? localPath.weight : g.nature === 'local' ? through * LOCAL_THROUGH_CALLS : through;
   if (reach <= 0) return none;
@@ -161,7 +208,7 @@ function explainGroup(
  * on the path: presumed by the namespace's openness, fully towards the symptom (an entry point depends on most
  * of its application) and towards anything when no symptom is named, half otherwise. Across namespaces, or where the call graph is visible, nothing is presumed.
  */
-function presumedReach(
+export function presumedReach(
   graph: DependencyGraph,
   origin: string,
   target: string,

@@ -28,8 +28,8 @@ export interface EvidenceQuery {
   windowMs: number;
   symptomNode?: string;
   anomalyIds?: ReadonlySet<string>;
-  /** When each resource's spec last changed, to recognise the unavailability every rollout causes. */
-  rollouts?: ReadonlyMap<string, readonly number[]>;
+  /** When a resource's spec changed (up to the query time), to recognise the unavailability every rollout causes. */
+  rollouts?: (node: string) => readonly number[];
 }
 
 /** Symptoms resolved faster than this are transient. */
@@ -117,7 +117,7 @@ export function collectEvidence(
     const lasted = (f.resolvedAt ?? q.at) - f.onset;
     if (f.resolvedAt !== undefined && lasted < TRANSIENT_MS) f.weight *= 0.1;
     else if (f.resolvedAt === undefined && lasted < TRANSIENT_MS && ROLLOUT_REASONS.has(f.signal.reason)) {
-      const times = q.rollouts?.get(anomalyNode(graph, f.signal)) ?? [];
+      const times = q.rollouts?.(anomalyNode(graph, f.signal)) ?? [];
       if (times.some((t) => f.onset >= t - LAG_SLACK_MS && f.onset - t <= ROLLOUT_ONSET_MS)) f.weight *= 0.1;
     }
   }
