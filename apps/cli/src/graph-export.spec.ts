@@ -14,5 +14,7 @@ describe('toDot', () => {
     expect(dot).toContain('label="(cluster)"');
     expect(dot).toContain('"a" -> "b" [label="runs-on"]');
     expect(dot).toContain('front\\"end');
+    expect(dot).toContain('[label="Deployment\\nfront\\"end"]');
+    expect(dot.split('\n').every((l) => !l.startsWith('front'))).toBe(true);
   });
 });

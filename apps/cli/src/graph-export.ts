@@ -3,7 +3,8 @@ export interface GraphMessage {
   edges: Array<{ from: string; to: string; relation: string }>;
 }
 
-const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+const quote = (s: string) => `"${escape(s)}"`;
 
 /** Graphviz DOT, one cluster per namespace, edges labelled with their relation. */
 export function toDot(graph: GraphMessage): string {
@@ -16,8 +17,11 @@ export function toDot(graph: GraphMessage): string {
   let i = 0;
   for (const [ns, nodes] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`  subgraph cluster_${i++} {`, `    label=${quote(ns)};`);
-    for (const n of nodes)
-      lines.push(`    ${quote(n.id)} [label=${quote(`${n.resource.kind}\n${n.resource.name}`)}];`);
+    for (const n of nodes) {
+      // DOT's own line-break escape, so each label stays on one line of the file.
+      const label = `"${escape(n.resource.kind)}\\n${escape(n.resource.name)}"`;
+      lines.push(`    ${quote(n.id)} [label=${label}];`);
+    }
     lines.push('  }');
   }
   for (const e of graph.edges)
