@@ -75,7 +75,9 @@ export class DifferOutput {
   }
 
   change(partition: number, change: ChangeEvent): void {
-    const value = encodeChangeWithinLimit(change, this.options.maxMessageBytes);
+    // Bytes, not text: the producer then copies them instead of measuring and writing the text (two passes), and
+    // the buffer's size accounting reads their length.
+    const value = Buffer.from(encodeChangeWithinLimit(change, this.options.maxMessageBytes));
     this.buffer(partition).addChange({
       key: objectKey(change.ref),
       value,
@@ -116,7 +118,7 @@ export class DifferOutput {
         namespace: about.namespace ?? null,
         name: about.name,
       }),
-      value: encodeMessage(s),
+      value: Buffer.from(encodeMessage(s)),
       headers: cloudEventHeaders({
         id: s.anomalyId,
         type: CE_TYPES.anomaly,
@@ -151,7 +153,7 @@ export class DifferOutput {
       [STATE_HEADERS.statusDigest]: next.statusText,
       ...extraHeaders,
     };
-    this.buffer(partition).addState({ key, value, partition, headers });
+    this.buffer(partition).addState({ key, value: Buffer.from(value), partition, headers });
     store.put(key, {
       value,
       sourceOffset: offset,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** CloudEvents 1.0 Kafka protocol binding, binary mode: attributes travel as `ce_` headers, data as the value. */
 export const CE_SPECVERSION = '1.0';
@@ -55,8 +55,8 @@ export const DLQ_HEADERS = {
 
 /** Short stable digest for deterministic ids. */
 export function stableId(...parts: readonly (string | number | null | undefined)[]): string {
-  return createHash('sha256')
-    .update(parts.map((p) => String(p ?? '')).join('\u0000'))
-    .digest('hex')
-    .slice(0, 32);
+  // One-shot hash: no Hash object per id (ids are computed for every record the differ writes).
+  let text = parts.length > 0 ? String(parts[0] ?? '') : '';
+  for (let i = 1; i < parts.length; i++) text += `\u0000${String(parts[i] ?? '')}`;
+  return hash('sha256', text, 'hex').slice(0, 32);
 }

@@ -28,22 +28,40 @@ function later(a: ManagedFieldsEntry, b: ManagedFieldsEntry): boolean {
   return (a.time ?? '') > (b.time ?? '');
 }
 
-/** Does `k:{"name":"server"}` (or `v:"x"`) designate this array item? */
-function keyMatchesItem(fieldKey: string, item: unknown): boolean {
+/** A field key's parsed form: `k:` keys as their entries, `v:` keys as the value's JSON text; null if malformed. */
+type ParsedFieldKey = { entries: [string, string][] } | { value: string } | null;
+
+/** Field keys repeat across objects and events (`k:{"name":"server"}`): parsed once each, up to a bound. */
+const parsedKeys = new Map<string, ParsedFieldKey>();
+const MAX_PARSED_KEYS = 10_000;
+
+function parseFieldKey(fieldKey: string): ParsedFieldKey {
+  let parsed = parsedKeys.get(fieldKey);
+  if (parsed !== undefined) return parsed;
   try {
     if (fieldKey.startsWith('k:')) {
       const key = JSON.parse(fieldKey.slice(2)) as Record<string, unknown>;
-      if (!item || typeof item !== 'object') return false;
-      return Object.entries(key).every(
-        ([k, v]) => JSON.stringify((item as Record<string, unknown>)[k]) === JSON.stringify(v),
-      );
+      parsed = { entries: Object.entries(key).map(([k, v]): [string, string] => [k, JSON.stringify(v)]) };
+    } else {
+      parsed = { value: JSON.stringify(JSON.parse(fieldKey.slice(2))) };
     }
-    if (fieldKey.startsWith('v:'))
-      return JSON.stringify(JSON.parse(fieldKey.slice(2))) === JSON.stringify(item);
   } catch {
-    return false;
+    parsed = null;
   }
-  return false;
+  if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.clear();
+  parsedKeys.set(fieldKey, parsed);
+  return parsed;
+}
+
+/** Does `k:{"name":"server"}` (or `v:"x"`) designate this array item? */
+function keyMatchesItem(fieldKey: string, item: unknown): boolean {
+  if (!fieldKey.startsWith('k:') && !fieldKey.startsWith('v:')) return false;
+  const parsed = parseFieldKey(fieldKey);
+  if (parsed === null) return false;
+  if ('value' in parsed) return parsed.value === JSON.stringify(item);
+  if (!item || typeof item !== 'object') return false;
+  const o = item as Record<string, unknown>;
+  return parsed.entries.every(([k, v]) => JSON.stringify(o[k]) === v);
 }
 
 /**
@@ -68,7 +86,8 @@ export function ownershipDepth(
     if (next === undefined || next === null || typeof next !== 'object') return 0;
     depth++;
     node = next as Record<string, unknown>;
-    if (Object.keys(node).length === 0 || (Object.keys(node).length === 1 && '.' in node)) return depth;
+    const keys = Object.keys(node).length;
+    if (keys === 0 || (keys === 1 && '.' in node)) return depth;
   }
   return depth;
 }

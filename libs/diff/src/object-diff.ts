@@ -84,6 +84,10 @@ export function diffJson(left: unknown, right: unknown): Delta {
 function sameItem(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (!isObject(a) || !isObject(b)) return false;
+  // Named items (nearly all): the identities are `name:` strings, equal exactly when the names are. An item with
+  // a name never has the identity of one without (those are `key:`, `port:`, `ip:` or JSON text).
+  const [an, bn] = [a.name, b.name];
+  if (typeof an === 'string' || typeof bn === 'string') return an === bn;
   return itemIdentity(a) === itemIdentity(b);
 }
 

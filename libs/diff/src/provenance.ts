@@ -67,21 +67,24 @@ export function provenanceOf(object: Record<string, unknown>): Provenance | unde
   const md = (object.metadata ?? {}) as Meta;
   const templateMd = ((object.spec as { template?: { metadata?: Meta } } | undefined)?.template?.metadata ??
     {}) as Meta;
-  const labels = { ...templateMd.labels, ...md.labels };
+  // The object's labels over its template's, looked up without merging them into a new object.
+  const label = (k: string): string | undefined =>
+    md.labels && Object.prototype.hasOwnProperty.call(md.labels, k) ? md.labels[k] : templateMd.labels?.[k];
   const annotations = md.annotations ?? {};
-  const appVersion = labels['app.kubernetes.io/version'];
+  const appVersion = label('app.kubernetes.io/version');
   if (appVersion) out.appVersion = appVersion;
   for (const k of REVISION_KEYS) {
-    const v = annotations[k] ?? labels[k];
+    const v = annotations[k] ?? label(k);
     if (v) {
       out.revision = v;
       break;
     }
   }
-  const picked = Object.entries(annotations).filter(
-    ([k]) => CD_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)) || EXTRA_ANNOTATIONS.includes(k),
-  );
-  if (picked.length)
-    out.annotations = Object.fromEntries(picked.map(([k, v]) => [k, String(v).slice(0, 512)]));
+  let picked: Record<string, string> | undefined;
+  for (const k of Object.keys(annotations)) {
+    if (CD_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)) || EXTRA_ANNOTATIONS.includes(k))
+      (picked ??= {})[k] = String(annotations[k]).slice(0, 512);
+  }
+  if (picked) out.annotations = picked;
   return Object.keys(out).length ? out : undefined;
 }
