@@ -3,6 +3,7 @@ import {
   cloudEventHeaders,
   displayRef,
   encodeMessage,
+  anomalyKey,
   objectKey,
   stableId,
   type AnomalySignal,
@@ -28,8 +29,6 @@ const anomaliesTotal = counter({
   help: 'Anomaly signals produced, by reason.',
   labelNames: ['reason'],
 });
-
-const APPS_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
 
 /** A new state: the ObjectState without its object, which comes as the JSON text already serialized. */
 export interface NewState {
@@ -108,16 +107,8 @@ export class DifferOutput {
   }
 
   anomaly(partition: number, s: AnomalySignal): void {
-    const about = s.workload ?? s.subject;
-    const group = APPS_KINDS.has(about.kind) ? 'apps' : (about.group ?? '');
     this.buffer(partition).addAnomaly({
-      key: objectKey({
-        cluster: s.cluster,
-        group,
-        kind: about.kind,
-        namespace: about.namespace ?? null,
-        name: about.name,
-      }),
+      key: anomalyKey(s),
       value: Buffer.from(encodeMessage(s)),
       headers: cloudEventHeaders({
         id: s.anomalyId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ObjectRefSchema } from './object-ref.js';
+import { objectKey, ObjectRefSchema } from './object-ref.js';
 
 export const ANOMALY_SOURCES = ['pod-status', 'workload-status', 'k8s-event', 'alertmanager', 'api'] as const;
 
@@ -32,3 +32,21 @@ export const AnomalySignalSchema = z.object({
   labels: z.record(z.string(), z.string()).optional(),
 });
 export type AnomalySignal = z.infer<typeof AnomalySignalSchema>;
+
+const APPS_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
+
+/**
+ * The Kafka key of an anomaly signal: the identity of the workload it concerns (else its subject), so every
+ * signal about one workload lands in one partition, in order, wherever it came from (status, Events, alerts).
+ * Alerts rarely name an API group; workload kinds get theirs so both sources key a Deployment alike.
+ */
+export function anomalyKey(s: Pick<AnomalySignal, 'cluster' | 'subject' | 'workload'>): string {
+  const about = s.workload ?? s.subject;
+  return objectKey({
+    cluster: s.cluster,
+    group: APPS_KINDS.has(about.kind) ? 'apps' : (about.group ?? ''),
+    kind: about.kind,
+    namespace: about.namespace ?? null,
+    name: about.name,
+  });
+}

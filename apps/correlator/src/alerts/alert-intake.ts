@@ -2,7 +2,7 @@ import {
   cloudEventHeaders,
   CE_TYPES,
   encodeMessage,
-  objectKey,
+  anomalyKey,
   TOPICS,
   type AnomalySignal,
 } from '#contracts';
@@ -50,16 +50,8 @@ export class AlertIntake implements AlertSink {
   }
 
   private record(s: AnomalySignal) {
-    const about = s.workload ?? s.subject;
-    const group = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(about.kind) ? 'apps' : '';
     return {
-      key: objectKey({
-        cluster: s.cluster,
-        group,
-        kind: about.kind,
-        namespace: about.namespace ?? null,
-        name: about.name,
-      }),
+      key: anomalyKey(s),
       value: encodeMessage(s),
       headers: cloudEventHeaders({
         id: s.anomalyId,
