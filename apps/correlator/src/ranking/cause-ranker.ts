@@ -16,6 +16,8 @@ export interface GroupExplanation {
   reach: number;
   /** The path the fault takes; undefined when the link is only presumed (open namespace). */
   path?: Reach;
+  /** Reached without calls: the changed workload itself, or the consumers/targets of a changed ConfigMap/Secret/policy. */
+  direct: boolean;
   firstOnset?: number;
   preexisting: boolean;
 }
@@ -44,6 +46,8 @@ export interface SparseExplanations {
   groups: number[];
   strength: number[];
   claim: number[];
+  /** Whether the group is reached without calls (GroupExplanation.direct). */
+  direct: boolean[];
 }
 
 /** Weight of symptoms of a workload's own containers reached only through calls (a callee's failure rarely crashes its callers). */
@@ -89,7 +93,7 @@ export function rankCandidates(
     const reachable = reach.groupsFrom(c);
     if (reachable.length === 0) continue;
     const lookup = reach.lookup(c.origin);
-    const s: SparseExplanations = { groups: [], strength: [], claim: [] };
+    const s: SparseExplanations = { groups: [], strength: [], claim: [], direct: [] };
     let sum = 0;
     for (const i of reachable) {
       const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode);
@@ -97,6 +101,7 @@ export function rankCandidates(
       s.groups.push(i);
       s.strength.push(x.strength);
       s.claim.push(x.claim);
+      s.direct.push(x.direct);
       sum = sum + groups[i].relevance * groups[i].weight * x.strength;
     }
     sparse[ci] = s;
@@ -173,7 +178,7 @@ function explainGroup(
   at: number,
   symptomNode: string | undefined,
 ): GroupExplanation {
-  const none = { group: g, strength: 0, claim: 0, reach: 0, preexisting: false };
+  const none = { group: g, strength: 0, claim: 0, reach: 0, direct: false, preexisting: false };
   // Local symptoms: a path without calls, else any path (or a presumed one) at a fraction of its weight.
   const ownPath = map.local(g.node);
   const localPath = g.nature === 'local' ? ownPath : undefined;
@@ -181,14 +186,15 @@ function explainGroup(
   const through = path?.weight ?? presumedReach(graph, origin, g.node, symptomNode);
   const reach = localPath ? localPath.weight : g.nature === 'local' ? through * LOCAL_THROUGH_CALLS : through;
   if (reach <= 0) return none;
+  const direct = ownPath !== undefined;
 
   const t = candidate.time;
   if (g.virtual) {
     const strength = reach * looseLagPlausibility(at - t);
-    return { group: g, strength, claim: strength, reach, path, preexisting: false };
+    return { group: g, strength, claim: strength, reach, path, direct, preexisting: false };
   }
   const after = g.anomalies.filter((a) => a.onset >= t - LAG.TOLERANCE_MS);
-  if (after.length === 0) return { ...none, reach, path };
+  if (after.length === 0) return { ...none, reach, path, direct };
   const firstOnset = after[0].onset;
   const weightAfter = Math.max(...after.map((a) => a.weight));
   const preexisting = g.anomalies.some(
@@ -200,7 +206,7 @@ function explainGroup(
   // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
   const claim = base * promptLagPlausibility(firstOnset - t);
   const strength = ownPath ? base * lagPlausibility(firstOnset - t) : claim;
-  return { group: g, strength, claim, reach, path, firstOnset, preexisting };
+  return { group: g, strength, claim, reach, path, direct, firstOnset, preexisting };
 }
 
 /**

@@ -4,13 +4,21 @@ import type { EvidenceGroup } from './incident-evidence.js';
 
 /** A change earlier than this before another cannot claim to have broken the system first (second precision). */
 const SAME_TIME_MS = 1_000;
+/** A symptom counts as the incident's first only if it is a real one: not routine noise, in the symptom's namespace. */
+const COUNTS = 0.3;
+/** Kubernetes times have second precision. */
+const ONSET_TOLERANCE_MS = 2_000;
 
 /**
  * The first-break rule (docs/ranking.md): competition(c) = prod over earlier changes j of (1 - prior_j x
  * overlap(j, c)), where overlap is the share of what c explains that j can claim. Only changes that claim some
  * group c explains can overlap it, so each group keeps its claimants and c meets only those. Sums run over groups
- * in ascending order and the product over earlier changes in candidate order, as the dense loop does, so the
- * values are bit-identical to it.
+ * in ascending order and the product over earlier changes in candidate order, so the values are deterministic.
+ *
+ * The incident's first symptom after c: if c reaches it directly (no calls), j's claims on the other groups rest
+ * on j having broken the system first, and are scaled by how well j explains that first symptom compared with c
+ * (min(1, claim_j / x_c)). An earlier change reaching c's own early failure only through a presumed link then no
+ * longer pushes c down through the entry point's alert, which both explain alike.
  */
 export function firstBreakCompetition(
   candidates: readonly Candidate[],
@@ -32,14 +40,23 @@ export function firstBreakCompetition(
   // Candidates come by time; then each group's claimants earlier than a change are a prefix of its list.
   let byTime = true;
   for (let ci = 1; ci < n && byTime; ci++) byTime = candidates[ci].time >= candidates[ci - 1].time;
+  // Onsets of the symptoms that count, per group (ascending, as the group's anomalies are).
+  const counting = groups.map((g) =>
+    g.virtual || g.relevance < COUNTS
+      ? []
+      : g.anomalies.filter((a) => a.weight >= COUNTS).map((a) => a.onset),
+  );
   const competition = new Float64Array(n).fill(1);
   const rivals = new Map<number, Array<{ j: number; overlap: number }>>();
   const shared = new Float64Array(n);
+  const firstClaim = new Float64Array(n);
+  const firstShared = new Float64Array(n);
   const met = new Uint8Array(n);
   for (let ci = 0; ci < n; ci++) {
     const s = sparse[ci];
     if (!s || own[ci] === 0) continue;
     const before = candidates[ci].time - SAME_TIME_MS;
+    const first = firstSymptomExplainedDirectly(candidates[ci].time, s, counting);
     const touched: number[] = [];
     for (let k = 0; k < s.groups.length; k++) {
       const g = groups[s.groups[k]];
@@ -54,9 +71,15 @@ export function firstBreakCompetition(
         if (!met[j]) {
           met[j] = 1;
           shared[j] = 0;
+          firstClaim[j] = 0;
+          firstShared[j] = 0;
           touched.push(j);
         }
-        shared[j] += g.relevance * g.weight * Math.min(claim[m], s.strength[k]);
+        const part = g.relevance * g.weight * Math.min(claim[m], s.strength[k]);
+        if (k === first) {
+          firstClaim[j] = claim[m];
+          firstShared[j] = part;
+        } else shared[j] += part;
       }
     }
     touched.sort((a, b) => a - b);
@@ -64,7 +87,10 @@ export function firstBreakCompetition(
     const list: Array<{ j: number; overlap: number }> = [];
     for (const j of touched) {
       met[j] = 0;
-      const overlap = shared[j] / own[ci];
+      const overlap =
+        first < 0
+          ? shared[j] / own[ci]
+          : (firstShared[j] + Math.min(1, firstClaim[j] / s.strength[first]) * shared[j]) / own[ci];
       if (overlap <= 0) continue;
       product *= 1 - candidates[j].prior * overlap;
       list.push({ j, overlap });
@@ -73,4 +99,34 @@ export function firstBreakCompetition(
     if (list.length) rivals.set(ci, list);
   }
   return { competition, rivals };
+}
+
+/**
+ * The incident's first symptom after a change (the earliest onset among the symptoms that count), if the change
+ * reaches it directly (its own workload, the consumers of a changed ConfigMap/Secret, a policy's targets): the
+ * index of that group in the change's explanations, else -1. Ties (same second) take the strongest explanation.
+ */
+function firstSymptomExplainedDirectly(
+  time: number,
+  s: SparseExplanations,
+  counting: ReadonlyArray<readonly number[]>,
+): number {
+  const from = time - ONSET_TOLERANCE_MS;
+  let earliest = Infinity;
+  for (const onsets of counting) {
+    for (const t of onsets) {
+      if (t < from) continue;
+      if (t < earliest) earliest = t;
+      break;
+    }
+  }
+  if (earliest === Infinity) return -1;
+  let best = -1;
+  for (let k = 0; k < s.groups.length; k++) {
+    if (!s.direct[k]) continue;
+    const onset = counting[s.groups[k]].find((t) => t >= from);
+    if (onset === undefined || onset - earliest > ONSET_TOLERANCE_MS) continue;
+    if (best < 0 || s.strength[k] > s.strength[best]) best = k;
+  }
+  return best;
 }

@@ -3,6 +3,8 @@ import { alert, change, podSignal } from '../engine/testing/fixtures.js';
 import { evidenceWeight, natureOf } from './anomaly-nature.js';
 import { toCandidate } from './candidate-changes.js';
 import { diffSuspicion, quantity } from './change-suspicion.js';
+import { firstBreakCompetition } from './first-break.js';
+import type { EvidenceGroup } from './incident-evidence.js';
 import { lagPlausibility, promptLagPlausibility } from './lag-model.js';
 
 describe('ranking signals', () => {
@@ -80,5 +82,33 @@ describe('ranking signals', () => {
     const secret = { ...base, ref: { ...base.ref, kind: 'Secret' }, paths: pool.paths };
     expect(diffSuspicion(secret).factor).toBe(1);
     expect(quantity('128Mi')).toBe(128 * 2 ** 20);
+  });
+
+  it('first break: an earlier change that explains the first symptom only weakly does not push down the one that explains it directly', () => {
+    const t = Date.parse('2025-01-01T10:00:00Z');
+    const group = (node: string, nature: 'local' | 'propagating', onset: number, weight: number) =>
+      ({ node, nature, relevance: 1, weight, anomalies: [{ onset, weight }] }) as unknown as EvidenceGroup;
+    // b's own readiness failures 36 s after it, then the entry point's alert; a (5 min earlier, a presumed link)
+    // explains the alert about as well but b's own symptom only through calls.
+    const run = (ownWeight: number, direct: boolean) => {
+      const groups = [
+        group('b', 'local', t + 36_000, ownWeight),
+        group('entry', 'propagating', t + 240_000, 1),
+      ];
+      const candidates = [
+        { time: t - 300_000, prior: 0.9 },
+        { time: t, prior: 0.6 },
+      ] as unknown as Parameters<typeof firstBreakCompetition>[0];
+      const sparse = [
+        { groups: [0, 1], strength: [0.075, 0.777], claim: [0.075, 0.777], direct: [false, false] },
+        { groups: [0, 1], strength: [1, 1], claim: [1, 1], direct: [direct, false] },
+      ];
+      const own = Float64Array.from([ownWeight * 0.075 + 0.777, ownWeight + 1]);
+      return firstBreakCompetition(candidates, groups, sparse, own).competition[1];
+    };
+    expect(run(0.6, true)).toBeGreaterThan(0.9);
+    // Reached only through calls, or the first symptom is routine noise: the usual first-break rule.
+    expect(run(0.6, false)).toBeLessThan(0.6);
+    expect(run(0.09, true)).toBeLessThan(0.6);
   });
 });
