@@ -25,7 +25,7 @@ export function toDot(graph: GraphMessage): string {
     lines.push('  }');
   }
   for (const e of graph.edges)
-    lines.push(`  ${quote(e.from)} -> ${quote(e.to)} [label=${quote(e.relation)}];`);
+    lines.push(`  ${quote(e.from)} -> ${quote(e.to)} [label=${quote(e.relation ?? '')}];`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

@@ -1,20 +1,12 @@
-import { credentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-
-/** proto/ sits at the package root, whether this runs from src (tests) or from dist. */
-function protoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'proto', 'incident_assistant'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('proto/ not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return join(dir, 'proto');
-}
+import {
+  clientConstructor,
+  INCIDENT_ASSISTANT_SERVICE,
+  loadProtos,
+  SERVICE_PROTO,
+} from '../../correlator/src/grpc/proto-files.js';
 
 export interface ServerFlags {
   server: string;
@@ -47,28 +39,14 @@ export async function callIncidentAssistant<T>(
   method: string,
   request: unknown,
 ): Promise<T> {
-  const definition = loadSync('incident_assistant/v1/incident_assistant.proto', {
-    includeDirs: [protoRoot()],
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = loadPackageDefinition(definition) as unknown as {
-    incident_assistant: {
-      v1: {
-        IncidentAssistant: new (
-          addr: string,
-          creds: ReturnType<typeof credentials.createInsecure>,
-        ) => Record<string, UnaryMethod> & { close(): void };
-      };
-    };
-  };
+  // The server's own proto loading, so client and server read the same field shapes.
+  const IncidentAssistant = clientConstructor(loadProtos([SERVICE_PROTO]), INCIDENT_ASSISTANT_SERVICE);
   const creds = flags.tls
     ? credentials.createSsl(flags.caFile ? readFileSync(flags.caFile) : undefined)
     : credentials.createInsecure();
-  const client = new pkg.incident_assistant.v1.IncidentAssistant(flags.server, creds);
+  const client = new IncidentAssistant(flags.server, creds) as unknown as Record<string, UnaryMethod> & {
+    close(): void;
+  };
   const md = new Metadata();
   if (flags.token) md.set('authorization', `Bearer ${flags.token}`);
   try {

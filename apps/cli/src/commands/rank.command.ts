@@ -42,10 +42,11 @@ export function registerRankCommand(program: Command): void {
         top: flags.top,
       });
       const causes = res.causes.map((c) => ({
-        resource: { kind: c.resource.kind, namespace: c.resource.namespace, name: c.resource.name },
+        // proto3 leaves zero values off the wire: an empty namespace (cluster-scoped) or a zero score.
+        resource: { kind: c.resource.kind, namespace: c.resource.namespace ?? '', name: c.resource.name },
         changedAt: fromTimestamp(c.changedAt),
-        score: c.score,
-        explanation: c.explanation,
+        score: c.score ?? 0,
+        explanation: c.explanation ?? '',
       }));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ causes })}\n`);
