@@ -1,6 +1,7 @@
 import { propagateFrom, TOP_WORKLOAD_KINDS, type DependencyGraph, type Reach } from '#graph';
 import type { Candidate } from './candidate-changes.js';
 import { mainExplanation } from './cause-explanation.js';
+import { certainBreak, type CertainBreak } from './change-effect.js';
 import { firstBreakCompetition } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
 import { LAG, lagPlausibility, looseLagPlausibility, promptLagPlausibility } from './lag-model.js';
@@ -31,6 +32,10 @@ export interface ScoredCandidate {
   explanations: GroupExplanation[];
   /** The nearest workload a fault of the changed resource reaches (a ConfigMap's consumer, a policy's target). */
   bridge?: { node: string; reach: Reach };
+  /** The outage the manifests say this change causes (a served workload scaled to zero, callers denied). */
+  effect?: CertainBreak;
+  /** The prior the score used: the candidate's, raised by a certain break. */
+  prior: number;
   /** Earlier changes that already explain what this one explains, strongest first. */
   competitors: Array<{ candidate: Candidate; overlap: number }>;
 }
@@ -56,6 +61,8 @@ const LOCAL_THROUGH_CALLS = 0.15;
 const PREEXISTING = 0.35;
 /** Keeps changes that explain nothing ordered by their prior instead of all scoring zero. */
 const BASELINE = 0.02;
+/** Priors stay below certainty (as in candidate-changes.ts). */
+const MAX_PRIOR = 0.98;
 
 /**
  * Scores every candidate against the incident's evidence (see docs/ranking.md):
@@ -108,11 +115,25 @@ export function rankCandidates(
     own[ci] = sum;
     explained[ci] = sum / totalWeight;
   }
-  const { competition, rivals } = firstBreakCompetition(candidates, groups, sparse, own);
+  // A certain break: P(breaks) = certainty + (1 - certainty) x prior. Only changes that explain something matter.
+  const prior = Float64Array.from(candidates, (c) => c.prior);
+  const certainty = new Float64Array(n);
+  const effects = new Map<number, CertainBreak>();
+  for (let ci = 0; ci < n; ci++) {
+    if (own[ci] === 0) continue;
+    const e = certainBreak(graph, candidates[ci]);
+    if (!e) continue;
+    effects.set(ci, e);
+    certainty[ci] = e.certainty;
+    prior[ci] = Math.min(MAX_PRIOR, e.certainty + (1 - e.certainty) * prior[ci]);
+  }
+  const { competition, rivals } = firstBreakCompetition(candidates, groups, sparse, own, {
+    prior,
+    certainty,
+  });
 
   const score = new Float64Array(n);
-  for (let ci = 0; ci < n; ci++)
-    score[ci] = candidates[ci].prior * (BASELINE + explained[ci]) * competition[ci];
+  for (let ci = 0; ci < n; ci++) score[ci] = prior[ci] * (BASELINE + explained[ci]) * competition[ci];
   // The dense ranking sums the scores in its sorted order; equal scores are equal numbers, so descending
   // score order gives the very same sum.
   const ascending = Float64Array.from(score).sort();
@@ -142,6 +163,8 @@ export function rankCandidates(
       score: score[ci],
       explained: explained[ci],
       competition: competition[ci],
+      effect: effects.get(ci),
+      prior: prior[ci],
       explanations: groups.map((g) => explainGroup(graph, c, c.origin, lookup, g, at, symptomNode)),
       competitors: (rivals.get(ci) ?? [])
         .map(({ j, overlap }) => ({ candidate: candidates[j], overlap }))
