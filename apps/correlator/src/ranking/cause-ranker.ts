@@ -101,9 +101,10 @@ export function rankCandidates(
     if (reachable.length === 0) continue;
     const lookup = reach.lookup(c.origin);
     const s: SparseExplanations = { groups: [], strength: [], claim: [], direct: [] };
+    const ownOnset = firstOwnSymptom(c, lookup, groups, reachable);
     let sum = 0;
     for (const i of reachable) {
-      const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode);
+      const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode, ownOnset);
       if (!(x.strength > 0)) continue;
       s.groups.push(i);
       s.strength.push(x.strength);
@@ -157,6 +158,7 @@ export function rankCandidates(
   const scored = best.map((ci): ScoredCandidate => {
     const c = candidates[ci];
     const lookup = reach.lookup(c.origin);
+    const ownOnset = firstOwnSymptom(c, lookup, groups, reach.groupsFrom(c));
     const s: ScoredCandidate = {
       candidate: c,
       origin: c.origin,
@@ -165,7 +167,7 @@ export function rankCandidates(
       competition: competition[ci],
       effect: effects.get(ci),
       prior: prior[ci],
-      explanations: groups.map((g) => explainGroup(graph, c, c.origin, lookup, g, at, symptomNode)),
+      explanations: groups.map((g) => explainGroup(graph, c, c.origin, lookup, g, at, symptomNode, ownOnset)),
       competitors: (rivals.get(ci) ?? [])
         .map(({ j, overlap }) => ({ candidate: candidates[j], overlap }))
         .sort((a, b) => b.overlap * b.candidate.prior - a.overlap * a.candidate.prior),
@@ -200,6 +202,7 @@ function explainGroup(
   g: EvidenceGroup,
   at: number,
   symptomNode: string | undefined,
+  ownOnset: number | undefined,
 ): GroupExplanation {
   const none = { group: g, strength: 0, claim: 0, reach: 0, direct: false, preexisting: false };
   // Local symptoms: a path without calls, else any path (or a presumed one) at a fraction of its weight.
@@ -227,9 +230,39 @@ function explainGroup(
   // A slow fault (a leak, a limit hit under load, a credential checked on reconnect) builds up where the change
   // was made: on the changed workload, or on the consumers of a changed ConfigMap/Secret. Only there is a long
   // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
+  // Further up the chain, the lag runs from the fault's first own symptom: a slow fault surfaces where it was made
+  // (tolerated lag), then its callers follow within minutes (prompt lag from there).
   const claim = base * promptLagPlausibility(firstOnset - t);
-  const strength = ownPath ? base * lagPlausibility(firstOnset - t) : claim;
+  const chained =
+    ownOnset !== undefined && ownOnset <= firstOnset + LAG.TOLERANCE_MS
+      ? base * lagPlausibility(ownOnset - t) * promptLagPlausibility(firstOnset - ownOnset)
+      : 0;
+  const strength = ownPath ? base * lagPlausibility(firstOnset - t) : Math.max(claim, chained);
   return { group: g, strength, claim, reach, path, direct, firstOnset, preexisting };
+}
+
+/** A symptom that counts as the first sign of a fault (not routine noise). */
+const OWN_SYMPTOM = 0.3;
+
+/**
+ * When the change's fault first showed where it was made: the earliest onset, at or after the change, of a real
+ * symptom (not rollout noise) on a group reached without calls (the changed workload, a changed ConfigMap's or
+ * Secret's consumers, a policy's targets).
+ */
+function firstOwnSymptom(
+  c: Candidate,
+  map: ReachLookup,
+  groups: readonly EvidenceGroup[],
+  reachable: readonly number[],
+): number | undefined {
+  let first: number | undefined;
+  for (const i of reachable) {
+    const g = groups[i];
+    if (g.virtual || !map.local(g.node)) continue;
+    const a = g.anomalies.find((x) => x.onset >= c.time - LAG.TOLERANCE_MS && x.weight >= OWN_SYMPTOM);
+    if (a && (first === undefined || a.onset < first)) first = a.onset;
+  }
+  return first;
 }
 
 /**

@@ -89,3 +89,20 @@ describe('certain breaks: what the manifests say a change cuts off', () => {
     expect(ranked.causes[0].explanation).toContain('Certain to cut traffic');
   });
 });
+
+describe('lag up the call chain (cause-ranker.ts)', () => {
+  it('lag up the chain runs from the fault’s own first symptom: a slow fault, then its callers within minutes', () => {
+    const engine = shop();
+    // cart's own errors 14 min after its image change, frontend's 6 min after that; a later frontend image change
+    // explains frontend's alert within minutes but not cart's.
+    engine.applyChange(change('Deployment', 'cart', '2025-01-01T09:50:00.000Z', ['image']));
+    engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:02:00.000Z', ['image']));
+    engine.applyAnomaly(alert('cart', 'HighErrorRate', '2025-01-01T10:04:00.000Z'));
+    engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:10:00.000Z'));
+    const ranked = engine.rankCauses({
+      at: new Date('2025-01-01T10:15:00.000Z'),
+      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
+    });
+    expect(ranked.causes[0].change.ref.name).toBe('cart');
+  });
+});
