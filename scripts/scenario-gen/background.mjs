@@ -3,6 +3,7 @@
 // tool, benign ConfigMap edits, unrelated alerts, the odd OOM restart of an unrelated pod.
 import { changeDeployment, hpaMove, podFault } from './actions.mjs';
 import { iso, key } from './cluster.mjs';
+import { EXTENDED_DECOYS, extendedDecoy } from './extended.mjs';
 import { bump, MIN, setEnv } from './scenario.mjs';
 import { upstream } from './topologies.mjs';
 
@@ -60,12 +61,18 @@ export function addDecoys(s) {
       'unrelated',
       'responder-restart',
       'after-fault-same-namespace',
+      ...(s.extended ? EXTENDED_DECOYS : []),
     ])
-    .slice(0, rng.int(2, 5));
+    .slice(0, rng.int(2, s.extended ? 6 : 5));
   for (const role of roles) {
     let id;
     let t;
-    if (role === 'after-fault-caller' && callers.length) {
+    if (EXTENDED_DECOYS.includes(role)) {
+      const d = extendedDecoy(s, role, callers);
+      if (d?.policy) decoys.push({ ...d.policy, role });
+      if (!d?.id) continue;
+      ({ id, t } = d);
+    } else if (role === 'after-fault-caller' && callers.length) {
       id = rng.pick(callers);
       t = rng.uniform(tFault + 10_000, Math.max(tFault + 20_000, firstAlert - 10_000));
     } else if (role === 'after-fault-sibling' && siblings.length) {
@@ -77,6 +84,9 @@ export function addDecoys(s) {
     } else if (role === 'same-target-before-fault') {
       id = target;
       t = tFault - rng.uniform(25, 100) * MIN;
+      // Up to 35 min before the recording starts: the file then opens with a write before the initial list.
+      // Kept as is by default (seeds stay comparable); --extended keeps the decoy inside the recording.
+      if (s.extended) t = Math.max(t, s.start + 3 * MIN);
     } else if (role === 'unrelated') {
       id = rng.pick([
         'monitoring/grafana',

@@ -2,6 +2,7 @@
 // configuration (a ConfigMap for most apps, credentials Secrets for what talks to a database), HPAs on some, and
 // the bystander namespaces every real cluster has (monitoring, ops tools). What the manifests reveal of the calls
 // follows the topology's `addressing`.
+import { sharedConfigFor } from './extended.mjs';
 import { services } from './topologies.mjs';
 
 const IMAGES = {
@@ -68,6 +69,7 @@ export function buildCluster(c, topo, rng) {
       }
       consumes.configMaps.push(cm);
     }
+    sharedConfigFor(c, topo, s, manager, consumes, volumes, mounts);
     const talksToDb = s.calls.some((id) => all.get(id).role === 'db');
     if (talksToDb || (s.role === 'db' && rng.chance(0.5))) {
       const secret =

@@ -4,11 +4,15 @@
 // files. The output is a measurement set, not part of the repository.
 //
 //   node scripts/scenario-gen/generate.mjs --out /tmp/ia-synth [--count 60] [--seed 7] [--topology commerce]
+//     [--extended]   also the shapes and kinds of extended.mjs (a deep fan-out/fan-in topology with a shared
+//                    ConfigMap, a namespace-lockdown NetworkPolicy fault, decoys just before the fault); without
+//                    it a seed gives exactly the scenarios it always gave
 //
 // Scenarios cycle through topologies and fault types so every pair is covered evenly.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addDecoys, addNoise } from './background.mjs';
+import { EXTENDED_FAULTS, EXTENDED_TOPOLOGIES } from './extended.mjs';
 import { prng } from './cluster.mjs';
 import { FAULTS, makeScenario } from './scenario.mjs';
 import { TOPOLOGIES } from './topologies.mjs';
@@ -21,17 +25,21 @@ const flag = (name, dflt) => {
 const out = flag('--out', '/tmp/ia-synth');
 const count = Number(flag('--count', '60'));
 const seed = Number(flag('--seed', '7'));
-const topoNames = flag('--topology') ? [flag('--topology')] : Object.keys(TOPOLOGIES);
+const extended = args.includes('--extended');
+const topologies = extended ? { ...TOPOLOGIES, ...EXTENDED_TOPOLOGIES } : TOPOLOGIES;
+const faults = extended ? [...FAULTS, ...EXTENDED_FAULTS] : FAULTS;
+const topoNames = flag('--topology') ? [flag('--topology')] : Object.keys(topologies);
 mkdirSync(out, { recursive: true });
 
 const summary = [];
 for (let i = 0; i < count; i++) {
   const rng = prng(seed * 100_003 + i);
   const topoName = topoNames[i % topoNames.length];
-  const fault = FAULTS[Math.floor(i / topoNames.length) % FAULTS.length];
+  const fault = faults[Math.floor(i / topoNames.length) % faults.length];
   const id = `${topoName}-${fault}-${i}`;
-  const s = makeScenario(rng, TOPOLOGIES[topoName](), fault, id);
+  const s = makeScenario(rng, topologies[topoName](), fault, id);
   s.rng = rng;
+  s.extended = extended;
   const decoys = addDecoys(s);
   addNoise(s);
   // Run every write in time order, so that each object's state is the one at its time.

@@ -5,6 +5,7 @@
 import { changeDeployment, hpaMove, podFault, killPod, rollout } from './actions.mjs';
 import { buildCluster } from './build.mjs';
 import { Cluster, clone, iso, key } from './cluster.mjs';
+import { crossNamespaceCallers, namespaceLockdown } from './extended.mjs';
 import { upstream } from './topologies.mjs';
 
 const MIN = 60_000;
@@ -52,8 +53,11 @@ export function makeScenario(rng, topo, fault, id) {
           grew = true;
         }
   }
+  if (fault === 'network-policy-ns' && ![...reach].some((id) => crossNamespaceCallers(all, id).length))
+    fault = 'network-policy';
   const fits = [...reach].filter((id) => {
     const a = app[id];
+    if (fault === 'network-policy-ns') return crossNamespaceCallers(all, id).length > 0;
     if (fault === 'configmap-change') return a.consumes.configMaps.length > 0;
     if (fault === 'secret-change') return a.consumes.secrets.length > 0;
     if (['env-change', 'command', 'readiness-probe'].includes(fault)) return a.role === 'app';
@@ -137,6 +141,9 @@ export function makeScenario(rng, topo, fault, id) {
     );
     selfAlert = null;
     effect = tFault + rng.int(10, 60) * 1000 + (effLag > 5 * MIN ? effLag / 3 : 0);
+  } else if (fault === 'network-policy-ns') {
+    at(tFault, 'fault', () => namespaceLockdown(c, T, tFault, truth));
+    selfAlert = null;
   } else if (fault === 'network-policy') {
     const name = rng.pick([`restrict-${T.name}`, `deny-ingress-${T.name}`, `${T.name}-ingress`]);
     Object.assign(truth, { kind: 'NetworkPolicy', name });
@@ -209,7 +216,8 @@ export function makeScenario(rng, topo, fault, id) {
   const onPath = [...ups.entries()].filter(
     ([id, d]) => id === entry || (d < entryDist && upstream(all, id).has(entry)),
   );
-  const latencyish = ['scale-to-zero', 'network-policy'].includes(fault) || T.role !== 'app';
+  const latencyish =
+    ['scale-to-zero', 'network-policy', 'network-policy-ns'].includes(fault) || T.role !== 'app';
   for (const [id, d] of onPath.sort((a, b) => a[1] - b[1])) {
     const s = all.get(id);
     let name = rng.chance(latencyish ? 0.7 : 0.3) ? 'HighLatencyP99' : 'HighErrorRate';

@@ -105,6 +105,7 @@ export function explain(s: ScoredCandidate, total: number): Omit<RankedCause, 'c
   parts.push(
     `Explains ${explainedGroups.length} of ${s.explanations.filter((e) => e.group.relevance >= 0.3).length} symptom group(s) of the incident.`,
   );
+  if (s.effect) parts.push(`Certain to cut traffic: ${s.effect.reason}.`);
   if (s.candidate.priorNotes.length) parts.push(`Note: ${s.candidate.priorNotes.join('; ')}.`);
   const rival = s.competitors[0];
   if (rival && rival.overlap > 0.3)
@@ -122,7 +123,7 @@ export function explain(s: ScoredCandidate, total: number): Omit<RankedCause, 'c
       x?.firstOnset !== undefined ? Math.round((x.firstOnset - s.candidate.time) / 1000) : undefined,
     explainedAnomalyIds: [...new Set(explainedIds)],
     evidence: {
-      prior: round(s.candidate.prior),
+      prior: round(s.prior),
       explained: round(s.explained),
       competition: round(s.competition),
       selfAnomalous: selfAnomalous ? 1 : 0,

@@ -1,6 +1,7 @@
 import { propagateFrom, TOP_WORKLOAD_KINDS, type DependencyGraph, type Reach } from '#graph';
 import type { Candidate } from './candidate-changes.js';
 import { mainExplanation } from './cause-explanation.js';
+import { certainBreak, type CertainBreak } from './change-effect.js';
 import { firstBreakCompetition } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
 import { LAG, lagPlausibility, looseLagPlausibility, promptLagPlausibility } from './lag-model.js';
@@ -31,6 +32,10 @@ export interface ScoredCandidate {
   explanations: GroupExplanation[];
   /** The nearest workload a fault of the changed resource reaches (a ConfigMap's consumer, a policy's target). */
   bridge?: { node: string; reach: Reach };
+  /** The outage the manifests say this change causes (a served workload scaled to zero, callers denied). */
+  effect?: CertainBreak;
+  /** The prior the score used: the candidate's, raised by a certain break. */
+  prior: number;
   /** Earlier changes that already explain what this one explains, strongest first. */
   competitors: Array<{ candidate: Candidate; overlap: number }>;
 }
@@ -56,6 +61,8 @@ const LOCAL_THROUGH_CALLS = 0.15;
 const PREEXISTING = 0.35;
 /** Keeps changes that explain nothing ordered by their prior instead of all scoring zero. */
 const BASELINE = 0.02;
+/** Priors stay below certainty (as in candidate-changes.ts). */
+const MAX_PRIOR = 0.98;
 
 /**
  * Scores every candidate against the incident's evidence (see docs/ranking.md):
@@ -94,9 +101,10 @@ export function rankCandidates(
     if (reachable.length === 0) continue;
     const lookup = reach.lookup(c.origin);
     const s: SparseExplanations = { groups: [], strength: [], claim: [], direct: [] };
+    const ownOnset = firstOwnSymptom(c, lookup, groups, reachable);
     let sum = 0;
     for (const i of reachable) {
-      const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode);
+      const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode, ownOnset);
       if (!(x.strength > 0)) continue;
       s.groups.push(i);
       s.strength.push(x.strength);
@@ -108,11 +116,25 @@ export function rankCandidates(
     own[ci] = sum;
     explained[ci] = sum / totalWeight;
   }
-  const { competition, rivals } = firstBreakCompetition(candidates, groups, sparse, own);
+  // A certain break: P(breaks) = certainty + (1 - certainty) x prior. Only changes that explain something matter.
+  const prior = Float64Array.from(candidates, (c) => c.prior);
+  const certainty = new Float64Array(n);
+  const effects = new Map<number, CertainBreak>();
+  for (let ci = 0; ci < n; ci++) {
+    if (own[ci] === 0) continue;
+    const e = certainBreak(graph, candidates[ci]);
+    if (!e) continue;
+    effects.set(ci, e);
+    certainty[ci] = e.certainty;
+    prior[ci] = Math.min(MAX_PRIOR, e.certainty + (1 - e.certainty) * prior[ci]);
+  }
+  const { competition, rivals } = firstBreakCompetition(candidates, groups, sparse, own, {
+    prior,
+    certainty,
+  });
 
   const score = new Float64Array(n);
-  for (let ci = 0; ci < n; ci++)
-    score[ci] = candidates[ci].prior * (BASELINE + explained[ci]) * competition[ci];
+  for (let ci = 0; ci < n; ci++) score[ci] = prior[ci] * (BASELINE + explained[ci]) * competition[ci];
   // The dense ranking sums the scores in its sorted order; equal scores are equal numbers, so descending
   // score order gives the very same sum.
   const ascending = Float64Array.from(score).sort();
@@ -136,13 +158,16 @@ export function rankCandidates(
   const scored = best.map((ci): ScoredCandidate => {
     const c = candidates[ci];
     const lookup = reach.lookup(c.origin);
+    const ownOnset = firstOwnSymptom(c, lookup, groups, reach.groupsFrom(c));
     const s: ScoredCandidate = {
       candidate: c,
       origin: c.origin,
       score: score[ci],
       explained: explained[ci],
       competition: competition[ci],
-      explanations: groups.map((g) => explainGroup(graph, c, c.origin, lookup, g, at, symptomNode)),
+      effect: effects.get(ci),
+      prior: prior[ci],
+      explanations: groups.map((g) => explainGroup(graph, c, c.origin, lookup, g, at, symptomNode, ownOnset)),
       competitors: (rivals.get(ci) ?? [])
         .map(({ j, overlap }) => ({ candidate: candidates[j], overlap }))
         .sort((a, b) => b.overlap * b.candidate.prior - a.overlap * a.candidate.prior),
@@ -177,6 +202,7 @@ function explainGroup(
   g: EvidenceGroup,
   at: number,
   symptomNode: string | undefined,
+  ownOnset: number | undefined,
 ): GroupExplanation {
   const none = { group: g, strength: 0, claim: 0, reach: 0, direct: false, preexisting: false };
   // Local symptoms: a path without calls, else any path (or a presumed one) at a fraction of its weight.
@@ -204,9 +230,39 @@ function explainGroup(
   // A slow fault (a leak, a limit hit under load, a credential checked on reconnect) builds up where the change
   // was made: on the changed workload, or on the consumers of a changed ConfigMap/Secret. Only there is a long
   // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
+  // Further up the chain, the lag runs from the fault's first own symptom: a slow fault surfaces where it was made
+  // (tolerated lag), then its callers follow within minutes (prompt lag from there).
   const claim = base * promptLagPlausibility(firstOnset - t);
-  const strength = ownPath ? base * lagPlausibility(firstOnset - t) : claim;
+  const chained =
+    ownOnset !== undefined && ownOnset <= firstOnset + LAG.TOLERANCE_MS
+      ? base * lagPlausibility(ownOnset - t) * promptLagPlausibility(firstOnset - ownOnset)
+      : 0;
+  const strength = ownPath ? base * lagPlausibility(firstOnset - t) : Math.max(claim, chained);
   return { group: g, strength, claim, reach, path, direct, firstOnset, preexisting };
+}
+
+/** A symptom that counts as the first sign of a fault (not routine noise). */
+const OWN_SYMPTOM = 0.3;
+
+/**
+ * When the change's fault first showed where it was made: the earliest onset, at or after the change, of a real
+ * symptom (not rollout noise) on a group reached without calls (the changed workload, a changed ConfigMap's or
+ * Secret's consumers, a policy's targets).
+ */
+function firstOwnSymptom(
+  c: Candidate,
+  map: ReachLookup,
+  groups: readonly EvidenceGroup[],
+  reachable: readonly number[],
+): number | undefined {
+  let first: number | undefined;
+  for (const i of reachable) {
+    const g = groups[i];
+    if (g.virtual || !map.local(g.node)) continue;
+    const a = g.anomalies.find((x) => x.onset >= c.time - LAG.TOLERANCE_MS && x.weight >= OWN_SYMPTOM);
+    if (a && (first === undefined || a.onset < first)) first = a.onset;
+  }
+  return first;
 }
 
 /**

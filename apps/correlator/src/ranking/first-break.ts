@@ -19,14 +19,21 @@ const ONSET_TOLERANCE_MS = 2_000;
  * on j having broken the system first, and are scaled by how well j explains that first symptom compared with c
  * (min(1, claim_j / x_c)). An earlier change reaching c's own early failure only through a presumed link then no
  * longer pushes c down through the entry point's alert, which both explain alike.
+ *
+ * A change whose outage the manifests determine (change-effect.ts: a served workload scaled to zero, a policy
+ * admitting none of its callers) broke the system itself, at its own time, whatever came before: the claims of
+ * earlier changes on what it explains are scaled by 1 - its certainty. `effect.prior` is every candidate's prior
+ * as the ranking reads it (raised for such changes).
  */
 export function firstBreakCompetition(
   candidates: readonly Candidate[],
   groups: readonly EvidenceGroup[],
   sparse: ReadonlyArray<SparseExplanations | undefined>,
   own: Float64Array,
+  effect?: { prior: ArrayLike<number>; certainty: ArrayLike<number> },
 ): { competition: Float64Array; rivals: Map<number, Array<{ j: number; overlap: number }>> } {
   const n = candidates.length;
+  const prior = effect?.prior ?? candidates.map((c) => c.prior);
   const claimants: Array<{ ci: number[]; claim: number[] }> = groups.map(() => ({ ci: [], claim: [] }));
   for (let ci = 0; ci < n; ci++) {
     const s = sparse[ci];
@@ -88,11 +95,12 @@ export function firstBreakCompetition(
     for (const j of touched) {
       met[j] = 0;
       const overlap =
-        first < 0
+        (first < 0
           ? shared[j] / own[ci]
-          : (firstShared[j] + Math.min(1, firstClaim[j] / s.strength[first]) * shared[j]) / own[ci];
+          : (firstShared[j] + Math.min(1, firstClaim[j] / s.strength[first]) * shared[j]) / own[ci]) *
+        (1 - (effect?.certainty[ci] ?? 0));
       if (overlap <= 0) continue;
-      product *= 1 - candidates[j].prior * overlap;
+      product *= 1 - prior[j] * overlap;
       list.push({ j, overlap });
     }
     competition[ci] = product;

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '#contracts';
+import { CausalityEngine } from '../engine/causality-engine.js';
+import { alert, change, deployment, objectState, service } from '../engine/testing/fixtures.js';
+import { toCandidate } from './candidate-changes.js';
+import { certainBreak } from './change-effect.js';
+
+/** frontend -> cart -> redis (addresses in env); mailer is called by nobody. */
+function shop(): CausalityEngine {
+  const engine = new CausalityEngine();
+  const objects = [
+    deployment('frontend', [{ name: 'CART_ADDR', value: 'cart:7070' }]),
+    deployment('cart', [{ name: 'REDIS_ADDR', value: 'redis:6379' }]),
+    deployment('redis'),
+    deployment('mailer'),
+    objectState('Service', 'frontend', { spec: { selector: { app: 'frontend' }, ports: [{ port: 80 }] } }),
+    objectState('Service', 'cart', { spec: { selector: { app: 'cart' }, ports: [{ port: 7070 }] } }),
+    service('redis'),
+    service('mailer'),
+  ];
+  for (const o of objects) engine.applyObject(o.key, o.state);
+  return engine;
+}
+
+const policy = (name: string, app: string, ingress: unknown[]) =>
+  objectState('NetworkPolicy', name, {
+    spec: { podSelector: { matchLabels: { app } }, policyTypes: ['Ingress'], ingress },
+  });
+const fromNamespace = (ns: string) => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+});
+
+function breakOf(engine: CausalityEngine, c: ChangeEvent) {
+  return certainBreak(engine.graph, toCandidate(c)!);
+}
+
+describe('certain breaks: what the manifests say a change cuts off', () => {
+  it('a policy admitting only monitoring cuts the callers of what it selects; one admitting the namespace does not', () => {
+    const engine = shop();
+    const cut = policy('restrict-cart', 'cart', [
+      { from: [fromNamespace('monitoring')], ports: [{ port: 9090 }] },
+    ]);
+    const open = policy('cart-netpol', 'cart', [
+      { from: [fromNamespace('shop'), fromNamespace('monitoring')] },
+    ]);
+    engine.applyObject(cut.key, cut.state);
+    const created = change(
+      'NetworkPolicy',
+      'restrict-cart',
+      '2025-01-01T10:00:00.000Z',
+      ['network-policy'],
+      'human',
+      'create',
+    );
+    expect(breakOf(engine, created)?.certainty).toBeGreaterThan(0.8);
+    // Policies add up: with another one admitting the namespace, the callers still get through.
+    engine.applyObject(open.key, open.state);
+    expect(breakOf(engine, created)).toBeUndefined();
+    const admitted = change(
+      'NetworkPolicy',
+      'cart-netpol',
+      '2025-01-01T10:00:00.000Z',
+      ['network-policy'],
+      'human',
+      'create',
+    );
+    expect(breakOf(engine, admitted)).toBeUndefined();
+  });
+
+  it('scaling to zero breaks a workload with callers; one nobody is known to call only by the namespace openness', () => {
+    const engine = shop();
+    const cart = change('Deployment', 'cart', '2025-01-01T10:00:00.000Z', ['scale-to-zero']);
+    const mailer = change('Deployment', 'mailer', '2025-01-01T10:00:00.000Z', ['scale-to-zero']);
+    expect(breakOf(engine, cart)?.certainty).toBeGreaterThan(0.8);
+    // shop reveals 3 of its 4 workloads' calls: mailer may be called by code, with belief 0.25.
+    expect(breakOf(engine, mailer)?.certainty).toBeLessThan(0.3);
+  });
+
+  it('an earlier risky change on the path does not push down a certain break (first-break is shielded)', () => {
+    const engine = shop();
+    engine.applyChange(change('Deployment', 'redis', '2025-01-01T10:03:00.000Z', ['image']));
+    engine.applyChange(change('Deployment', 'cart', '2025-01-01T10:05:00.000Z', ['scale-to-zero']));
+    engine.applyAnomaly(alert('frontend', 'HighLatencyP99', '2025-01-01T10:11:00.000Z'));
+    const ranked = engine.rankCauses({
+      at: new Date('2025-01-01T10:15:00.000Z'),
+      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
+    });
+    expect(ranked.causes[0].change.ref.name).toBe('cart');
+    expect(ranked.causes[0].explanation).toContain('Certain to cut traffic');
+  });
+});
+
+describe('lag up the call chain (cause-ranker.ts)', () => {
+  it('lag up the chain runs from the fault’s own first symptom: a slow fault, then its callers within minutes', () => {
+    const engine = shop();
+    // cart's own errors 14 min after its image change, frontend's 6 min after that; a later frontend image change
+    // explains frontend's alert within minutes but not cart's.
+    engine.applyChange(change('Deployment', 'cart', '2025-01-01T09:50:00.000Z', ['image']));
+    engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:02:00.000Z', ['image']));
+    engine.applyAnomaly(alert('cart', 'HighErrorRate', '2025-01-01T10:04:00.000Z'));
+    engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:10:00.000Z'));
+    const ranked = engine.rankCauses({
+      at: new Date('2025-01-01T10:15:00.000Z'),
+      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
+    });
+    expect(ranked.causes[0].change.ref.name).toBe('cart');
+  });
+});
