@@ -134,6 +134,34 @@ describe('DifferHandler state', () => {
     expect(states.at(-1)?.value).toBeNull();
   });
 
+  it('writes one changelog record per object and batch, the last, and every change event', async () => {
+    const h = await harness();
+    await h.snapshot('Deployment', [dep('web', 'web:v1')], '2025-06-01T00:00:00.000Z');
+    await h.run();
+    const webStates = () => h.log.records(TOPICS.objects.name).filter((r) => r.key?.endsWith('/web'));
+    const before = webStates().length;
+    for (let v = 2; v <= 4; v++)
+      await h.event('MODIFIED', dep('web', `web:v${v}`), `2025-06-01T00:0${v}:00.000Z`);
+    await h.run();
+    expect(h.changes().map((c) => c.paths[0]?.new)).toEqual(['web:v2', 'web:v3', 'web:v4']);
+    const written = webStates().slice(before);
+    expect(written).toHaveLength(1);
+    const state = decodeMessage('ObjectState', ObjectStateSchema, written[0].value);
+    expect(state.object).toMatchObject({
+      spec: { template: { spec: { containers: [{ image: 'web:v4' }] } } },
+    });
+
+    // A restart diffs against that last state: the next edit reports only itself.
+    await h.event('MODIFIED', dep('web', 'web:v5'), '2025-06-01T00:09:00.000Z');
+    await h.run();
+    expect(
+      h
+        .changes()
+        .at(-1)
+        ?.paths.map((p) => [p.old, p.new]),
+    ).toEqual([['web:v4', 'web:v5']]);
+  });
+
   it('produces the same change ids and no spurious change when a batch is retried after its changelog write failed', async () => {
     class FlakyLog extends MemoryEventLog {
       failures = 1;

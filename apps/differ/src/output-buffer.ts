@@ -22,11 +22,16 @@ function recordBytes(r: LogRecord): number {
  * What a batch produced, published at flush in the order that makes a crash safe: changes and anomalies first,
  * the changelog last. If the process dies in between, the state was not advanced, the batch is processed again
  * and yields the same deterministic ids, which consumers dedupe. Offsets are committed after all of it.
+ *
+ * The changelog keeps one record per key, the batch's last, as Kafka Streams' record cache does: the topic is
+ * compacted, so the intermediate states of an object changed several times in one batch would only be written
+ * to be compacted away, and a restore needs nothing but the last. A differ catching up on a backlog (the batches
+ * are large then, and a rollout changes the same Deployment several times) writes a fraction of the bytes.
  */
 export class OutputBuffer {
   private changes: LogRecord[] = [];
   private anomalies: LogRecord[] = [];
-  private changelog: LogRecord[] = [];
+  private changelog = new Map<string, LogRecord>();
 
   constructor(
     private readonly log: EventLog,
@@ -39,19 +44,20 @@ export class OutputBuffer {
   addAnomaly(r: LogRecord): void {
     this.anomalies.push(r);
   }
-  addState(r: LogRecord): void {
-    this.changelog.push(r);
+  /** A later state of the same key replaces the earlier one, which is never published (see the class). */
+  addState(r: LogRecord & { key: string }): void {
+    this.changelog.set(r.key, r);
   }
 
   get size(): number {
-    return this.changes.length + this.anomalies.length + this.changelog.length;
+    return this.changes.length + this.anomalies.length + this.changelog.size;
   }
 
   /** Drops what a failed batch produced: it will be produced again. */
   clear(): void {
     this.changes = [];
     this.anomalies = [];
-    this.changelog = [];
+    this.changelog = new Map();
   }
 
   async flush(): Promise<void> {
@@ -61,7 +67,7 @@ export class OutputBuffer {
       this.publish(TOPICS.changes.name, changes),
       this.publish(TOPICS.anomalies.name, anomalies),
     ]);
-    await this.publish(TOPICS.objects.name, changelog);
+    await this.publish(TOPICS.objects.name, [...changelog.values()]);
   }
 
   /**
