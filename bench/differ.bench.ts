@@ -243,7 +243,13 @@ function runRebuildChild(prefix: string): Promise<RebuildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', fileURLToPath(import.meta.url), 'rebuild-child', prefix],
+      // The parent's V8 flags (the differ's young-generation size): the child is measured as the differ runs.
+      [
+        ...new Set([...process.execArgv, '--expose-gc']),
+        fileURLToPath(import.meta.url),
+        'rebuild-child',
+        prefix,
+      ],
       { env: { ...process.env, KAFKA_BROKERS: BROKERS.join(',') }, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
