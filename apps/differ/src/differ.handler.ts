@@ -7,17 +7,17 @@ import {
   TOPICS,
   type ObjectState,
   type RawObjectEvent,
-  type SnapshotMarker,
 } from '#contracts';
-import { analyzeStatus, controllerOwner, diffObjects, Normalizer } from '#diff';
+import { analyzeStatus, diffObjects, Normalizer } from '#diff';
 import type { ConsumedRecord, EventLog, RecordHandler, TopicPartition } from '#kafka';
 import { componentLogger, gauge, histogram } from '#observability';
 import { ChangeFactory } from './change.factory.js';
+import { ChangeScope, eventEssentials } from './change-scope.js';
+import { SnapshotEnd } from './snapshot-end.js';
 import { DifferOutput, type NewState } from './differ.output.js';
 import type { ResolvedDifferOptions } from './differ.options.js';
 import { type PartitionStore, PartitionStore as Store } from './state/partition-store.js';
 import { restoreStores } from './state/state-restore.js';
-import { checkpointState } from './state/checkpoint.js';
 import { objectDigest } from './state/state-text.js';
 import { UndiffableObject } from './undiffable-object.error.js';
 
@@ -34,19 +34,6 @@ const restoreSeconds = histogram({
   buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60],
 });
 
-/** Keeps an Event's identity and what it is about; its counters live in the status digest. */
-function eventEssentials(o: Record<string, unknown>): Record<string, unknown> {
-  const md = (o.metadata ?? {}) as Record<string, unknown>;
-  return {
-    apiVersion: o.apiVersion,
-    kind: o.kind,
-    metadata: { name: md.name, namespace: md.namespace, uid: md.uid },
-    involvedObject: o.involvedObject ?? o.regarding,
-    reason: o.reason,
-    type: o.type,
-  };
-}
-
 /**
  * The differ's record handler: per raw-events partition, a state store restored from the changelog partition
  * of the same number; per record, a diff against the stored state, change events, anomaly signals and the new
@@ -57,6 +44,8 @@ export class DifferHandler implements RecordHandler {
   private readonly normalizer: Normalizer;
   private readonly changes = new ChangeFactory();
   private readonly output: DifferOutput;
+  private readonly scope: ChangeScope;
+  private readonly snapshotEnd: SnapshotEnd;
   private restoring = 0;
 
   constructor(
@@ -68,6 +57,8 @@ export class DifferHandler implements RecordHandler {
       maxValueBytes: options.maxValueBytes,
     });
     this.output = new DifferOutput(log, options);
+    this.scope = new ChangeScope(options);
+    this.snapshotEnd = new SnapshotEnd(this.output, this.changes, this.scope, options);
   }
 
   /** Ready when no partition is being restored. */
@@ -129,8 +120,7 @@ export class DifferHandler implements RecordHandler {
     }
     if (isSnapshotMarker(event)) {
       if (event.type === 'SNAPSHOT_END') {
-        this.reconcileSnapshot(store, event, record);
-        this.writeCheckpoint(store, event, record);
+        this.snapshotEnd.apply(store, event, record);
       }
       return;
     }
@@ -155,7 +145,7 @@ export class DifferHandler implements RecordHandler {
     if (!raw.metadata || typeof raw.metadata !== 'object')
       throw new UndiffableObject('object has no metadata');
     const offset = Number(record.offset);
-    const reportable = this.reportsChanges(ref.kind, raw);
+    const reportable = this.scope.reportsChanges(ref.kind, raw);
     const entry = store.get(key);
 
     if (ev.type === 'DELETED') {
@@ -262,51 +252,9 @@ export class DifferHandler implements RecordHandler {
     if (diff) this.output.change(partition, this.changes.update({ ...base, diff, whileAway }));
   }
 
-  /** Objects of the resource that the snapshot did not list were deleted while nobody watched. */
-  private reconcileSnapshot(store: PartitionStore, marker: SnapshotMarker, record: ConsumedRecord): void {
-    const r = marker.resource;
-    if (this.options.ignoreKinds.has(r.kind)) return;
-    const prefix = `${marker.cluster}/${r.group || 'core'}/${r.kind}/`;
-    const offset = Number(record.offset);
-    for (const [key, entry] of store.entries) {
-      if (
-        !key.startsWith(prefix) ||
-        entry.snapshotId === marker.snapshotId ||
-        entry.observedAt >= marker.observedAt
-      )
-        continue;
-      const prev = JSON.parse(entry.value) as ObjectState;
-      if (this.reportsChanges(r.kind, prev.object)) {
-        this.output.change(
-          record.partition,
-          this.changes.delete({
-            ref: prev.ref,
-            resourceVersion: prev.resourceVersion,
-            observedAt: marker.observedAt,
-            raw: prev.object,
-            whileAway: true,
-            idSuffix: `deleted-while-away:${marker.snapshotId}`,
-          }),
-        );
-      }
-      this.output.tombstone(store, key, record.partition, offset, marker.observedAt);
-    }
-  }
-
-  /** See checkpointState: after a restart, when this partition last knew the cluster. */
-  private writeCheckpoint(store: PartitionStore, marker: SnapshotMarker, record: ConsumedRecord): void {
-    const { key, next, headers } = checkpointState(marker, record.partition);
-    this.output.state(store, key, record.partition, Number(record.offset), next, headers);
-  }
-
   private createdWhileAway(store: PartitionStore, raw: Record<string, unknown>, observedAt: string): boolean {
     const known = store.knownBefore(observedAt);
     const created = (raw.metadata as { creationTimestamp?: string }).creationTimestamp;
     return !!known && !!created && Date.parse(created) > Date.parse(known);
-  }
-
-  private reportsChanges(kind: string, object: Record<string, unknown>): boolean {
-    if (kind === 'Event') return false;
-    return !(this.options.controllerOwnedKinds.has(kind) && controllerOwner(object));
   }
 }
