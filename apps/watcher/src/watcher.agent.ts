@@ -16,7 +16,8 @@ import { KubeApiClient } from './kube/kube-api.client.js';
 import { registerLastEventSource, watcherMetrics as m } from './metrics/watcher.metrics.js';
 import { RawEventEncoder } from './publish/raw-event.encoder.js';
 import { RawEventPump } from './publish/raw-event.pump.js';
-import { Reflector, type ReflectorOptions, type ReflectorSink } from './reflector/reflector.js';
+import { Reflector, type ReflectorOptions } from './reflector/reflector.js';
+import type { ReflectorSink } from './reflector/reflector-sink.js';
 
 const log = componentLogger('watcher');
 

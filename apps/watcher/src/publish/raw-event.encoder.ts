@@ -2,7 +2,7 @@ import { objectKey, type RawObjectEvent } from '#contracts';
 import type { LogRecord } from '#kafka';
 import type { SecretRedactor } from '#kube';
 import type { ObservedItem, ObservedObject, RejectedItem, WatchItem } from '../buffer/watch-item.js';
-import type { ReflectorSink } from '../reflector/reflector.js';
+import type { ReflectorSink } from '../reflector/reflector-sink.js';
 import { rawObjectEvent } from './raw-event.factory.js';
 import { objectRecord } from './raw-event.publisher.js';
 

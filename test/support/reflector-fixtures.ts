@@ -1,0 +1,47 @@
+import type { WatchedResource } from '#contracts';
+import type { ObservedItem } from '../../apps/watcher/src/buffer/watch-item.js';
+import { ResourceFilter } from '../../apps/watcher/src/discovery/resource-filter.js';
+import type { ReflectorSink } from '../../apps/watcher/src/reflector/reflector-sink.js';
+import { ReflectorState } from '../../apps/watcher/src/reflector/reflector-state.js';
+
+export const configMaps: WatchedResource = {
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  resource: 'configmaps',
+  namespaced: true,
+};
+
+/** A sink that is never full and keeps what it was given. */
+export function recordingSink(): ReflectorSink & { items: ObservedItem[] } {
+  const items: ObservedItem[] = [];
+  return {
+    items,
+    full: false,
+    push: (item) => items.push(item) > 0,
+    whenWritable: async () => {},
+  };
+}
+
+export function filterExcluding(...excludeNamespaces: string[]): ResourceFilter {
+  return new ResourceFilter({
+    includeGroups: [],
+    excludeGroups: [],
+    includeKinds: [],
+    excludeKinds: [],
+    includeNamespaces: [],
+    excludeNamespaces,
+  });
+}
+
+export function stateWith(sink: ReflectorSink): ReflectorState {
+  return new ReflectorState('core/v1/configmaps', configMaps, sink);
+}
+
+/** `TYPE name@rv` per object item, `TYPE` per marker. */
+export const summary = (items: readonly ObservedItem[]): string[] =>
+  items.map((i) =>
+    i.kind === 'marker'
+      ? i.type
+      : `${i.type} ${i.object.metadata?.name}@${i.object.metadata?.resourceVersion}`,
+  );
