@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChangeEvent } from '#contracts';
 import { CausalityEngine } from '../engine/causality-engine.js';
 import { alert, change, deployment, objectState, service } from '../engine/testing/fixtures.js';
 import { toCandidate } from './candidate-changes.js';
-import { certainBreak } from './change-effect.js';
+import { callersOf, certainBreak } from './change-effect.js';
 
 /** frontend -> cart -> redis (addresses in env); mailer is called by nobody. */
 function shop(): CausalityEngine {
@@ -74,6 +74,23 @@ describe('certain breaks: what the manifests say a change cuts off', () => {
     expect(breakOf(engine, cart)?.certainty).toBeGreaterThan(0.8);
     // shop reveals 3 of its 4 workloads' calls: mailer may be called by code, with belief 0.25.
     expect(breakOf(engine, mailer)?.certainty).toBeLessThan(0.3);
+  });
+
+  it('presumed callers come from a namespace index read once per graph version, not a graph scan per candidate', () => {
+    const engine = shop();
+    const scan = vi.spyOn(engine.graph.graph, 'forEachNode');
+    const ids = (names: string[]) => names.map((n) => `c1/Deployment/shop/${n}`);
+    // mailer: nobody is known to call it, so the other workloads of the (partly open) namespace may.
+    expect(callersOf(engine.graph, ids(['mailer'])[0]).callers).toEqual(ids(['cart', 'frontend', 'redis']));
+    for (let i = 0; i < 5; i++) callersOf(engine.graph, ids(['mailer'])[0]);
+    expect(scan).toHaveBeenCalledTimes(1);
+    // A new workload makes a new graph version: the index follows it.
+    const extra = deployment('audit');
+    engine.applyObject(extra.key, extra.state);
+    expect(callersOf(engine.graph, ids(['mailer'])[0]).callers).toEqual(
+      ids(['audit', 'cart', 'frontend', 'redis']),
+    );
+    expect(scan).toHaveBeenCalledTimes(2);
   });
 
   it('an earlier risky change on the path does not push down a certain break (first-break is shielded)', () => {
