@@ -107,6 +107,23 @@ describe('certain breaks: what the manifests say a change cuts off', () => {
   });
 });
 
+describe('explaining away by certain breaks (explaining-away.ts)', () => {
+  it('a change made just before a certain break on the path no longer takes the symptoms it would explain anyway', () => {
+    const engine = shop();
+    // frontend's own image change explains frontend's alert directly, cart's scale-to-zero through a call; the
+    // outage of cart was certain, so the alert says little for frontend's change.
+    engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:03:00.000Z', ['image']));
+    engine.applyChange(change('Deployment', 'cart', '2025-01-01T10:05:00.000Z', ['scale-to-zero']));
+    engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:09:00.000Z'));
+    const ranked = engine.rankCauses({
+      at: new Date('2025-01-01T10:15:00.000Z'),
+      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
+    });
+    expect(ranked.causes.map((c) => c.change.ref.name).slice(0, 2)).toEqual(['cart', 'frontend']);
+    expect(ranked.causes[1].explanation).toContain('A change certain to cut traffic');
+  });
+});
+
 describe('lag up the call chain (cause-ranker.ts)', () => {
   it('lag up the chain runs from the fault’s own first symptom: a slow fault, then its callers within minutes', () => {
     const engine = shop();
