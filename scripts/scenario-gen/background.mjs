@@ -84,9 +84,9 @@ export function addDecoys(s) {
     } else if (role === 'same-target-before-fault') {
       id = target;
       t = tFault - rng.uniform(25, 100) * MIN;
-      // Up to 35 min before the recording starts: the file then opens with a write before the initial list.
-      // Kept as is by default (seeds stay comparable); --extended keeps the decoy inside the recording.
-      if (s.extended) t = Math.max(t, s.start + 3 * MIN);
+      // The fault comes 65-95 min into the recording, so this could fall before it starts and the file would
+      // open with a write before the initial list (FORMAT.md: the file opens with the list). Kept inside.
+      t = Math.max(t, s.start + 3 * MIN);
     } else if (role === 'unrelated') {
       id = rng.pick([
         'monitoring/grafana',

@@ -20,8 +20,16 @@ export const FAULTS = [
   'secret-change',
   'network-policy',
 ];
-const bump = (image) =>
-  image.replace(/:(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, p) => `:${a}.${b}.${Number(p) + 1}`);
+/**
+ * The next version of an image: the tag's last number goes up (`3.12.5` -> `3.12.6`, `postgres:15.4` ->
+ * `postgres:15.5`). A tag without a trailing number gets `-1`. The image always changes: a bump that left a
+ * two-part tag as it was wrote a new generation with the same spec, a "bad image" no differ could see.
+ */
+const bump = (image) => {
+  const tagged = /:[^/:]+$/.test(image);
+  if (!tagged) return `${image}:1`;
+  return /\d+$/.test(image) ? image.replace(/\d+$/, (n) => String(Number(n) + 1)) : `${image}-1`;
+};
 const setEnv = (spec, name, value) => {
   const env = spec.template.spec.containers[0].env;
   const e = env.find((x) => x.name === name);

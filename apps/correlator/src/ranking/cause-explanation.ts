@@ -112,6 +112,11 @@ export function explain(s: ScoredCandidate, total: number): Omit<RankedCause, 'c
     parts.push(
       `An earlier change (${displayRef(rival.candidate.change.ref)} at ${rival.candidate.change.changedAt}) explains the same symptoms.`,
     );
+  const away = s.explainedAwayBy;
+  if (away && away.overlap > 0.3)
+    parts.push(
+      `A change certain to cut traffic (${displayRef(away.candidate.change.ref)} at ${away.candidate.change.changedAt}) explains the same symptoms.`,
+    );
   const selfAnomalous = s.explanations.some(
     (e) => e.strength > 0.2 && e.group.nature === 'local' && e.path && e.path.callHops === 0,
   );

@@ -2,6 +2,7 @@ import { propagateFrom, TOP_WORKLOAD_KINDS, type DependencyGraph, type Reach } f
 import type { Candidate } from './candidate-changes.js';
 import { mainExplanation } from './cause-explanation.js';
 import { certainBreak, type CertainBreak } from './change-effect.js';
+import { explainedAway } from './explaining-away.js';
 import { firstBreakCompetition } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
 import { LAG, lagPlausibility, looseLagPlausibility, promptLagPlausibility } from './lag-model.js';
@@ -36,6 +37,8 @@ export interface ScoredCandidate {
   effect?: CertainBreak;
   /** The prior the score used: the candidate's, raised by a certain break. */
   prior: number;
+  /** A certain break (at or after this change) that explains the same symptoms away (explaining-away.ts). */
+  explainedAwayBy?: { candidate: Candidate; overlap: number };
   /** Earlier changes that already explain what this one explains, strongest first. */
   competitors: Array<{ candidate: Candidate; overlap: number }>;
 }
@@ -132,6 +135,8 @@ export function rankCandidates(
     prior,
     certainty,
   });
+  const away = explainedAway(candidates, groups, sparse, own, certainty);
+  for (let ci = 0; ci < n; ci++) competition[ci] *= away.factor[ci];
 
   const score = new Float64Array(n);
   for (let ci = 0; ci < n; ci++) score[ci] = prior[ci] * (BASELINE + explained[ci]) * competition[ci];
@@ -168,6 +173,9 @@ export function rankCandidates(
       effect: effects.get(ci),
       prior: prior[ci],
       explanations: groups.map((g) => explainGroup(graph, c, c.origin, lookup, g, at, symptomNode, ownOnset)),
+      explainedAwayBy: away.by.has(ci)
+        ? { candidate: candidates[away.by.get(ci)!.j], overlap: away.by.get(ci)!.overlap }
+        : undefined,
       competitors: (rivals.get(ci) ?? [])
         .map(({ j, overlap }) => ({ candidate: candidates[j], overlap }))
         .sort((a, b) => b.overlap * b.candidate.prior - a.overlap * a.candidate.prior),

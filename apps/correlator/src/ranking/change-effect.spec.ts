@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChangeEvent } from '#contracts';
 import { CausalityEngine } from '../engine/causality-engine.js';
 import { alert, change, deployment, objectState, service } from '../engine/testing/fixtures.js';
 import { toCandidate } from './candidate-changes.js';
-import { certainBreak } from './change-effect.js';
+import { callersOf, certainBreak } from './change-effect.js';
 
 /** frontend -> cart -> redis (addresses in env); mailer is called by nobody. */
 function shop(): CausalityEngine {
@@ -76,6 +76,23 @@ describe('certain breaks: what the manifests say a change cuts off', () => {
     expect(breakOf(engine, mailer)?.certainty).toBeLessThan(0.3);
   });
 
+  it('presumed callers come from a namespace index read once per graph version, not a graph scan per candidate', () => {
+    const engine = shop();
+    const scan = vi.spyOn(engine.graph.graph, 'forEachNode');
+    const ids = (names: string[]) => names.map((n) => `c1/Deployment/shop/${n}`);
+    // mailer: nobody is known to call it, so the other workloads of the (partly open) namespace may.
+    expect(callersOf(engine.graph, ids(['mailer'])[0]).callers).toEqual(ids(['cart', 'frontend', 'redis']));
+    for (let i = 0; i < 5; i++) callersOf(engine.graph, ids(['mailer'])[0]);
+    expect(scan).toHaveBeenCalledTimes(1);
+    // A new workload makes a new graph version: the index follows it.
+    const extra = deployment('audit');
+    engine.applyObject(extra.key, extra.state);
+    expect(callersOf(engine.graph, ids(['mailer'])[0]).callers).toEqual(
+      ids(['audit', 'cart', 'frontend', 'redis']),
+    );
+    expect(scan).toHaveBeenCalledTimes(2);
+  });
+
   it('an earlier risky change on the path does not push down a certain break (first-break is shielded)', () => {
     const engine = shop();
     engine.applyChange(change('Deployment', 'redis', '2025-01-01T10:03:00.000Z', ['image']));
@@ -87,6 +104,23 @@ describe('certain breaks: what the manifests say a change cuts off', () => {
     });
     expect(ranked.causes[0].change.ref.name).toBe('cart');
     expect(ranked.causes[0].explanation).toContain('Certain to cut traffic');
+  });
+});
+
+describe('explaining away by certain breaks (explaining-away.ts)', () => {
+  it('a change made just before a certain break on the path no longer takes the symptoms it would explain anyway', () => {
+    const engine = shop();
+    // frontend's own image change explains frontend's alert directly, cart's scale-to-zero through a call; the
+    // outage of cart was certain, so the alert says little for frontend's change.
+    engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:03:00.000Z', ['image']));
+    engine.applyChange(change('Deployment', 'cart', '2025-01-01T10:05:00.000Z', ['scale-to-zero']));
+    engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:09:00.000Z'));
+    const ranked = engine.rankCauses({
+      at: new Date('2025-01-01T10:15:00.000Z'),
+      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
+    });
+    expect(ranked.causes.map((c) => c.change.ref.name).slice(0, 2)).toEqual(['cart', 'frontend']);
+    expect(ranked.causes[1].explanation).toContain('A change certain to cut traffic');
   });
 });
 

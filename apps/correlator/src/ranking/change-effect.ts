@@ -1,11 +1,6 @@
-import {
-  isEmptySelector,
-  selectorMatches,
-  TOP_WORKLOAD_KINDS,
-  type DependencyGraph,
-  type LabelSelector,
-} from '#graph';
+import { isEmptySelector, selectorMatches, type DependencyGraph, type LabelSelector } from '#graph';
 import type { Candidate } from './candidate-changes.js';
+import { namespaceWorkloads } from './namespace-workloads.js';
 
 /**
  * What a change certainly breaks, read from the manifests alone. Most changes only *may* break something (an
@@ -128,7 +123,8 @@ function namespaceMatches(selector: LabelSelector, ns: string): boolean {
 /**
  * Who calls a workload: the workloads with a call edge to a Service that selects it; where none is known and the
  * namespace's calls are hidden (open), the other workloads of the namespace are presumed to, believed as much as
- * the namespace is open (as presumed links are, cause-ranker.ts).
+ * the namespace is open (as presumed links are, cause-ranker.ts). The namespace's workloads come from an index
+ * read once per graph version (namespace-workloads.ts), so a query costs the namespace, not the graph, per candidate.
  */
 export function callersOf(graph: DependencyGraph, workload: string): { callers: string[]; belief: number } {
   const none = { callers: [], belief: 0 };
@@ -141,14 +137,8 @@ export function callersOf(graph: DependencyGraph, workload: string): { callers: 
   const [cluster, , ns] = workload.split('/');
   const openness = graph.namespaceOpenness(cluster, ns);
   if (!(openness > 0)) return none;
-  const prefix = `${cluster}/`;
-  const out: string[] = [];
-  graph.graph.forEachNode((id) => {
-    if (id === workload || !id.startsWith(prefix)) return;
-    const [, kind, n] = id.split('/');
-    if (n === ns && TOP_WORKLOAD_KINDS.includes(kind) && graph.has(id)) out.push(id);
-  });
-  return { callers: out.sort(), belief: openness };
+  const callers = namespaceWorkloads(graph, cluster, ns).filter((id) => id !== workload);
+  return { callers, belief: openness };
 }
 
 function servedPorts(graph: DependencyGraph, workload: string): Set<string> {

@@ -4,8 +4,12 @@ import type { ChangeEvent } from '#contracts';
  * What the diff itself says, as a multiplier around 1. Deliberately small and generic: a few patterns that make
  * a change more or less likely to break something whatever the application — limits cut by half or more (OOM
  * kills), a number moved by an order of magnitude or to zero (pool sizes, timeouts, replicas), requests only
- * raised (more room, rarely harmful). Values of Secrets are hashes and are never looked at.
+ * raised (more room, rarely harmful), only logging/tracing settings changed (what the program reports, not what it
+ * does). Values of Secrets are hashes and are never looked at.
  */
+/** Logging and tracing settings rarely break requests (debug logging may add some load): half the class risk. */
+const OBSERVABILITY_ONLY = 0.5;
+
 export function diffSuspicion(change: ChangeEvent): { factor: number; reasons: string[] } {
   let factor = 1;
   const reasons: string[] = [];
@@ -33,6 +37,10 @@ export function diffSuspicion(change: ChangeEvent): { factor: number; reasons: s
         break;
       }
     }
+  }
+  if (change.paths.length > 0 && change.paths.every((p) => observabilityKnob(p, change.summary))) {
+    factor *= OBSERVABILITY_ONLY;
+    reasons.push('only logging/tracing settings');
   }
   if (onlyRequestsRaised) {
     factor *= 0.8;
@@ -85,4 +93,30 @@ function numericMoves(before: unknown, after: unknown): Array<[number, number]> 
     for (let j = 0; j < na.length; j++) if (na[j] !== nb[j]) out.push([Number(na[j]), Number(nb[j])]);
   }
   return out;
+}
+
+/**
+ * Settings that change what a program reports, not what it does: log level and format, verbosity, tracing and
+ * its sampling. Names as people and the OpenTelemetry SDKs spell them (`LOG_LEVEL`, `OTEL_TRACES_SAMPLER_ARG`).
+ */
+const OBSERVABILITY_KNOB =
+  /^(LOG|LOGGING|LOG_?LEVEL|LOG_?FORMAT|VERBOSE|VERBOSITY|DEBUG|TRACING|TRACE_?LEVEL|OTEL_\w*|\w*SAMPLER\w*)$/i;
+
+/**
+ * Whether one diff path only sets an observability knob: a ConfigMap key, an env var added (by itself or as the
+ * whole list) or an env value replaced. A replaced value's path holds only the env index, so its name is read
+ * from the differ's summary (`env[LOG_LEVEL].value: info -> debug`), the only place the change event names it.
+ */
+function observabilityKnob(p: { path: string; new?: unknown }, summary: string): boolean {
+  const data = /^\/data\/([^/]+)$/.exec(p.path);
+  if (data) return OBSERVABILITY_KNOB.test(data[1]);
+  const names = (list: unknown[]) =>
+    list.length > 0 && list.every((e) => OBSERVABILITY_KNOB.test((e as { name?: string })?.name ?? ''));
+  if (/\/env\/\d+$/.test(p.path)) return names([p.new]);
+  if (/\/env$/.test(p.path) && Array.isArray(p.new)) return names(p.new);
+  if (/\/env\/\d+\/value$/.test(p.path)) {
+    const named = [...summary.matchAll(/env\[([^\]]+)\]/g)].map((m) => ({ name: m[1] }));
+    return names(named);
+  }
+  return false;
 }

@@ -11,7 +11,7 @@ const ONSET_TOLERANCE_MS = 2_000;
 
 /**
  * The first-break rule (docs/ranking.md): competition(c) = prod over earlier changes j of (1 - prior_j x
- * overlap(j, c)), where overlap is the share of what c explains that j can claim. Only changes that claim some
+ * competition(j) x overlap(j, c)), where overlap is the share of what c explains that j can claim. Only changes that claim some
  * group c explains can overlap it, so each group keeps its claimants and c meets only those. Sums run over groups
  * in ascending order and the product over earlier changes in candidate order, so the values are deterministic.
  *
@@ -19,6 +19,11 @@ const ONSET_TOLERANCE_MS = 2_000;
  * on j having broken the system first, and are scaled by how well j explains that first symptom compared with c
  * (min(1, claim_j / x_c)). An earlier change reaching c's own early failure only through a presumed link then no
  * longer pushes c down through the entry point's alert, which both explain alike.
+ *
+ * An earlier change pushes with the chance that it broke the system first: its prior times its own competition.
+ * Earlier changes are alternatives for the one first break, so two benign changes made before the fault do not
+ * stack their pushes (0.1 x 0.25 for an image bump and an env edit), while the faulty change still pushes down
+ * everything made after it with its full weight when nothing before it explains the same symptoms.
  *
  * A change whose outage the manifests determine (change-effect.ts: a served workload scaled to zero, a policy
  * admitting none of its callers) broke the system itself, at its own time, whatever came before: the claims of
@@ -44,7 +49,8 @@ export function firstBreakCompetition(
       claimants[s.groups[k]].claim.push(s.claim[k]);
     }
   }
-  // Candidates come by time; then each group's claimants earlier than a change are a prefix of its list.
+  // Candidates come by time; then each group's claimants earlier than a change are a prefix of its list, and an
+  // earlier change's competition is final when a later one reads it.
   let byTime = true;
   for (let ci = 1; ci < n && byTime; ci++) byTime = candidates[ci].time >= candidates[ci - 1].time;
   // Onsets of the symptoms that count, per group (ascending, as the group's anomalies are).
@@ -100,7 +106,7 @@ export function firstBreakCompetition(
           : (firstShared[j] + Math.min(1, firstClaim[j] / s.strength[first]) * shared[j]) / own[ci]) *
         (1 - (effect?.certainty[ci] ?? 0));
       if (overlap <= 0) continue;
-      product *= 1 - prior[j] * overlap;
+      product *= 1 - prior[j] * competition[j] * overlap;
       list.push({ j, overlap });
     }
     competition[ci] = product;

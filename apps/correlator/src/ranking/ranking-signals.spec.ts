@@ -84,6 +84,82 @@ describe('ranking signals', () => {
     expect(quantity('128Mi')).toBe(128 * 2 ** 20);
   });
 
+  it('diff hints: only logging/tracing settings halve the risk; a functional setting keeps it', () => {
+    const base = change('Deployment', 'cart', '2025-01-01T10:00:00Z', ['env']);
+    const logLevel = {
+      ...base,
+      summary:
+        'shop/Deployment/cart: spec.template.spec.containers[cart].env[LOG_LEVEL].value: info -> debug',
+      paths: [
+        {
+          path: '/spec/template/spec/containers/0/env/2/value',
+          op: 'replace' as const,
+          old: 'info',
+          new: 'debug',
+        },
+      ],
+    };
+    expect(diffSuspicion(logLevel).factor).toBe(0.5);
+    const sampler = {
+      ...base,
+      paths: [
+        {
+          path: '/spec/template/spec/containers/0/env/1',
+          op: 'add' as const,
+          new: { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.1' },
+        },
+      ],
+    };
+    expect(diffSuspicion(sampler).factor).toBe(0.5);
+    const format = {
+      ...base,
+      ref: { ...base.ref, kind: 'ConfigMap' },
+      paths: [{ path: '/data/LOG_FORMAT', op: 'replace' as const, old: 'json', new: 'logfmt' }],
+    };
+    expect(diffSuspicion(format).factor).toBe(0.5);
+    const flags = {
+      ...base,
+      paths: [
+        {
+          path: '/spec/template/spec/containers/0/env/0',
+          op: 'add' as const,
+          new: { name: 'FEATURE_FLAGS', value: 'strict' },
+        },
+      ],
+    };
+    expect(diffSuspicion(flags).factor).toBe(1);
+    expect(diffSuspicion({ ...sampler, paths: [...sampler.paths, ...flags.paths] }).factor).toBe(1);
+  });
+
+  it('first break: earlier changes are alternatives for the first break, their pushes do not stack', () => {
+    const t = Date.parse('2025-01-01T10:00:00Z');
+    const groups = [
+      {
+        node: 'entry',
+        nature: 'propagating',
+        relevance: 1,
+        weight: 1,
+        anomalies: [{ onset: t + 480_000, weight: 1 }],
+      },
+    ] as unknown as EvidenceGroup[];
+    // Two changes made before c explain the entry point's alert as well as c does.
+    const candidates = [
+      { time: t - 120_000, prior: 0.9 },
+      { time: t - 60_000, prior: 0.9 },
+      { time: t, prior: 0.9 },
+    ] as unknown as Parameters<typeof firstBreakCompetition>[0];
+    const one = { groups: [0], strength: [1], claim: [1], direct: [false] };
+    const { competition } = firstBreakCompetition(
+      candidates,
+      groups,
+      [one, one, one],
+      Float64Array.from([1, 1, 1]),
+    );
+    expect(competition[1]).toBeCloseTo(0.1);
+    // The second change broke the system first only if the first did not: 1 - 0.9 x 0.1, not 0.1 again.
+    expect(competition[2]).toBeCloseTo(0.1 * (1 - 0.9 * 0.1));
+  });
+
   it('first break: an earlier change that explains the first symptom only weakly does not push down the one that explains it directly', () => {
     const t = Date.parse('2025-01-01T10:00:00Z');
     const group = (node: string, nature: 'local' | 'propagating', onset: number, weight: number) =>
