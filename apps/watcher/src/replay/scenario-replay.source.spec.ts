@@ -64,4 +64,37 @@ describe('ScenarioReplaySource', () => {
     for (const r of records) expect(r.value?.toString()).not.toContain(secretValue);
     expect(records.every((r) => r.headers.ce_type === 'io.incident-assistant.raw-event.v1')).toBe(true);
   });
+
+  it('finds the opening list after an alert or a stray watch event, and keeps the order of what it publishes', async () => {
+    const log = new MemoryEventLog();
+    await log.ensureTopics([TOPICS.rawEvents]);
+    const file = scenario([
+      { ts: '2024-12-31T23:30:00.000Z', alertmanager: { version: '4', status: 'firing', alerts: [] } },
+      { ts: '2024-12-31T23:40:00.000Z', type: 'MODIFIED', object: cm('1', 'early') },
+      { ts: '2025-01-01T00:00:00.000Z', type: 'ADDED', object: cm('2', 'a') },
+      { ts: '2025-01-01T00:01:00.000Z', type: 'MODIFIED', object: cm('3', 'b') },
+      {
+        ts: '2025-01-01T00:02:00.000Z',
+        type: 'ADDED',
+        object: {
+          ...cm('4', 'x'),
+          metadata: { name: 'new', namespace: 'shop', uid: 'u-new', resourceVersion: '4' },
+        },
+      },
+    ]);
+    const source = new ScenarioReplaySource(log, {
+      cluster: 'c1',
+      redactor: new SecretRedactor({ hmacKey: 'k' }),
+    });
+    await source.run(file);
+    const events = log
+      .records(TOPICS.rawEvents.name)
+      .map((r) => decodeMessage('RawLifecycleEvent', RawLifecycleEventSchema, r.value))
+      .filter((e) => e.type !== 'SNAPSHOT_START' && e.type !== 'SNAPSHOT_END');
+    // One partition holds the ConfigMap's events, in the order they were read.
+    const cfg = events.filter((e) => 'ref' in e && e.ref.name === 'cfg');
+    expect(cfg.map((e) => e.type)).toEqual(['MODIFIED', 'SYNC', 'MODIFIED']);
+    // A creation after the list stays a creation.
+    expect(events.filter((e) => 'ref' in e && e.ref.name === 'new').map((e) => e.type)).toEqual(['ADDED']);
+  });
 });

@@ -63,6 +63,8 @@ export class ScenarioReplaySource {
     const stats: ReplayStats = { lines: 0, rawEvents: 0, alerts: 0, skippedAfterRankAt: 0, malformed: 0 };
     const until = this.options.until?.getTime() ?? Infinity;
     let snapshotTs: string | undefined;
+    let snapshotDone = false;
+    let warnedUnlisted = false;
     let snapshot:
       | { ts: string; byResource: Map<string, { resource: WatchedResource; objects: KubeObject[] }> }
       | undefined;
@@ -92,7 +94,6 @@ export class ScenarioReplaySource {
         stats.skippedAfterRankAt++;
         continue;
       }
-      snapshotTs ??= line.ts;
       if ('alertmanager' in line) {
         await flush();
         stats.alerts++;
@@ -100,7 +101,17 @@ export class ScenarioReplaySource {
         continue;
       }
       const object = this.options.redactor.redact(line.object);
-      if (line.type === 'ADDED' && line.ts === snapshotTs) {
+      // The list is the first block of ADDED lines sharing one ts. Keyed on the first ADDED line, not the first
+      // line: an alert or a stray watch event before the list must not turn the whole list into creations.
+      if (snapshotTs === undefined && line.type === 'ADDED') snapshotTs = line.ts;
+      else if (snapshotTs === undefined && !warnedUnlisted) {
+        warnedUnlisted = true;
+        log.warn(
+          { file, ts: line.ts, type: line.type },
+          'recording has a watch event before its opening list',
+        );
+      }
+      if (line.type === 'ADDED' && line.ts === snapshotTs && !snapshotDone) {
         snapshot ??= { ts: line.ts, byResource: new Map() };
         const resource = resourceOf(object);
         const key = `${resource.group}/${resource.kind}`;
@@ -110,10 +121,12 @@ export class ScenarioReplaySource {
         continue;
       }
       if (snapshot) {
+        await flush();
         await this.publishSnapshot(snapshot);
         stats.rawEvents += [...snapshot.byResource.values()].reduce((n, e) => n + e.objects.length, 0);
         snapshot = undefined;
       }
+      if (snapshotTs !== undefined) snapshotDone = true;
       pending.push(
         this.publisher.objectRecord(
           rawObjectEvent({
@@ -129,6 +142,7 @@ export class ScenarioReplaySource {
       if (pending.length >= 500) await flush();
     }
     if (snapshot) {
+      await flush();
       await this.publishSnapshot(snapshot);
       stats.rawEvents += [...snapshot.byResource.values()].reduce((n, e) => n + e.objects.length, 0);
     }
