@@ -24,7 +24,7 @@ export interface DifferOptions {
   /** One structured log line per change. Default true. */
   logChanges?: boolean;
   /**
-   * Raw-events partitions whose batches are in hand at once (default 3): while one waits for the broker to
+   * Raw-events partitions whose batches are in hand at once (default 6): while one waits for the broker to
    * acknowledge its output and commit, another is diffed.
    */
   partitionsConcurrently?: number;
@@ -58,6 +58,6 @@ export function resolveDifferOptions(o: DifferOptions): ResolvedDifferOptions {
     maxMessageBytes: o.maxMessageBytes ?? 1_000_000,
     maxValueBytes: o.maxValueBytes ?? 64 * 1024,
     logChanges: o.logChanges ?? true,
-    partitionsConcurrently: o.partitionsConcurrently ?? 3,
+    partitionsConcurrently: o.partitionsConcurrently ?? 6,
   };
 }

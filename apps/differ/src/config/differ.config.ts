@@ -35,7 +35,7 @@ export const DifferConfigSchema = z.object({
     .default(1_000_000),
   logChanges: flag.default(true),
   /** Raw-events partitions processed at once; see DifferOptions.partitionsConcurrently. */
-  partitionsConcurrently: z.coerce.number().int().min(1).max(64).default(3),
+  partitionsConcurrently: z.coerce.number().int().min(1).max(64).default(6),
 });
 export type DifferConfig = z.infer<typeof DifferConfigSchema>;
 export type DifferConfigInput = z.input<typeof DifferConfigSchema>;
