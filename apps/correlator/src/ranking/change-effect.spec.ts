@@ -140,3 +140,29 @@ describe('lag up the call chain (cause-ranker.ts)', () => {
     expect(ranked.causes[0].change.ref.name).toBe('cart');
   });
 });
+
+describe('slow surfacing of a policy on the callers it denies (cause-ranker.ts)', () => {
+  it('a caller denied by a new policy may fail minutes later (connections live on); a later change there does not win', () => {
+    const engine = shop();
+    const cut = policy('restrict-cart', 'cart', [{ from: [fromNamespace('monitoring')] }]);
+    engine.applyObject(cut.key, cut.state);
+    engine.applyChange(
+      change(
+        'NetworkPolicy',
+        'restrict-cart',
+        '2025-01-01T10:00:00.000Z',
+        ['network-policy'],
+        'human',
+        'create',
+      ),
+    );
+    // frontend, the caller the policy denies, alerts 12 min after it and 7 min after its own image change.
+    engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:05:00.000Z', ['image']));
+    engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:12:00.000Z'));
+    const ranked = engine.rankCauses({
+      at: new Date('2025-01-01T10:16:00.000Z'),
+      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
+    });
+    expect(ranked.causes.map((c) => c.change.ref.name).slice(0, 2)).toEqual(['restrict-cart', 'frontend']);
+  });
+});

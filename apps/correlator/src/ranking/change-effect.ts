@@ -14,6 +14,12 @@ import { namespaceWorkloads } from './namespace-workloads.js';
 export interface CertainBreak {
   certainty: number;
   reason: string;
+  /**
+   * Where a policy's outage surfaces: the callers it denies (their requests are refused). Connections opened
+   * before the policy may live on until they are re-established (pools, keep-alive, gRPC channels), so a denied
+   * caller may fail only minutes later: like a slow fault on the changed workload itself (cause-ranker.ts).
+   */
+  surfaces?: string[];
 }
 
 /** Even a manifest-determined outage may go unnoticed (a caller with a fallback, traffic that is not there). */
@@ -26,6 +32,22 @@ export function certainBreak(graph: DependencyGraph, c: Candidate): CertainBreak
   if (c.change.classes.includes('scale-to-zero')) return scaledToZero(graph, c.origin);
   if (c.change.ref.kind === 'NetworkPolicy') return policyBreak(graph, c.origin);
   return undefined;
+}
+
+/**
+ * Where a slow fault of the change would surface first, besides what it reaches without calls: the callers a
+ * restricting NetworkPolicy denies. Connections opened before the policy may live on until they are
+ * re-established, so these callers may fail only minutes later, as a slow fault's own workload does
+ * (cause-ranker.ts reads their symptoms with the slow lag). `breakOf` gives the candidate's certain break, cached.
+ */
+export function slowSurfaces(
+  c: Candidate,
+  breakOf: (ci: number) => CertainBreak | undefined,
+  ci: number,
+): ReadonlySet<string> | undefined {
+  if (c.change.ref.kind !== 'NetworkPolicy') return undefined;
+  const surfaces = breakOf(ci)?.surfaces;
+  return surfaces?.length ? new Set(surfaces) : undefined;
 }
 
 function scaledToZero(graph: DependencyGraph, workload: string): CertainBreak | undefined {
@@ -44,6 +66,7 @@ function policyBreak(graph: DependencyGraph, policyId: string): CertainBreak | u
   let callers = 0;
   let denied = 0;
   let belief = 1;
+  const surfaces = new Set<string>();
   for (const target of graph.dependents(policyId)) {
     if (target.relation !== 'restricted-by') continue;
     // Policies are additive: a caller is admitted if any policy selecting the target admits it.
@@ -60,13 +83,16 @@ function policyBreak(graph: DependencyGraph, policyId: string): CertainBreak | u
       callers++;
       const [, , ns] = caller.split('/');
       const labels = podLabels(graph.object(caller));
-      if (!policies.some((p) => admits(p, policyNs, ns, labels, ports))) denied++;
+      if (policies.some((p) => admits(p, policyNs, ns, labels, ports))) continue;
+      denied++;
+      surfaces.add(caller);
     }
   }
   if (callers === 0 || denied === 0) return undefined;
   return {
     certainty: (CERTAIN * belief * denied) / callers,
     reason: `admits ${callers - denied} of the ${callers} workload(s) that call what it selects`,
+    surfaces: [...surfaces].sort(),
   };
 }
 
