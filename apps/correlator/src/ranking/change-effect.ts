@@ -26,6 +26,8 @@ export interface CertainBreak {
 const CERTAIN = 0.9;
 /** Namespaces are not watched; the one label every namespace carries is its name. */
 const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** A Service that no workload calls (where calls are visible) may serve outside clients, or nobody: even odds. */
+const OUTSIDE_BELIEF = 0.5;
 
 export function certainBreak(graph: DependencyGraph, c: Candidate): CertainBreak | undefined {
   if (c.change.operation === 'delete') return undefined;
@@ -78,6 +80,16 @@ function policyBreak(graph: DependencyGraph, policyId: string): CertainBreak | u
     const ports = servedPorts(graph, target.node);
     const policyNs = policyId.split('/')[2];
     const known = callersOf(graph, target.node);
+    if (known.callers.length === 0 && servedPorts(graph, target.node).size > 0) {
+      // A Service no workload calls, where calls are visible: it serves clients from outside (through an ingress
+      // controller or a load balancer), or nobody. Only peers of the policy's own namespace admitted: cut off.
+      callers++;
+      belief = Math.min(belief, OUTSIDE_BELIEF);
+      if (policies.some((p) => admitsOutside(p, policyNs, ports))) continue;
+      denied++;
+      surfaces.add(target.node);
+      continue;
+    }
     belief = Math.min(belief, known.belief);
     for (const caller of known.callers) {
       callers++;
@@ -91,7 +103,7 @@ function policyBreak(graph: DependencyGraph, policyId: string): CertainBreak | u
   if (callers === 0 || denied === 0) return undefined;
   return {
     certainty: (CERTAIN * belief * denied) / callers,
-    reason: `admits ${callers - denied} of the ${callers} workload(s) that call what it selects`,
+    reason: `admits ${callers - denied} of the ${callers} caller(s) of what it selects (workloads, or its outside clients)`,
     surfaces: [...surfaces].sort(),
   };
 }
@@ -134,6 +146,33 @@ function admits(
       );
     });
   });
+}
+
+/** Clients from outside the namespace: any rule with no peers, an address block or another namespace admits them. */
+function admitsOutside(spec: PolicySpec, policyNs: string, ports: Set<string>): boolean {
+  return (spec.ingress ?? []).some((rule) => {
+    const portOk =
+      !rule.ports?.length ||
+      rule.ports.some((p) => p.port === undefined || typeof p.port === 'string' || ports.has(String(p.port)));
+    if (!portOk) return false;
+    if (!rule.from?.length) return true;
+    return rule.from.some(
+      (peer) =>
+        !!peer.ipBlock ||
+        (!!peer.namespaceSelector &&
+          (isEmptySelector(peer.namespaceSelector) || !onlyNamespace(peer.namespaceSelector, policyNs))),
+    );
+  });
+}
+
+/** Whether a namespace selector can select no namespace but `ns` (only the name label is known). */
+function onlyNamespace(selector: LabelSelector, ns: string): boolean {
+  const labels = selector.matchLabels ?? {};
+  return (
+    !(selector.matchExpressions ?? []).length &&
+    Object.keys(labels).length === 1 &&
+    labels[NS_NAME_LABEL] === ns
+  );
 }
 
 /** Only the name label is known; a selector on other namespace labels may admit anything (unknown: admit). */
