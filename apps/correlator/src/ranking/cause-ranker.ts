@@ -1,7 +1,7 @@
 import { propagateFrom, TOP_WORKLOAD_KINDS, type DependencyGraph, type Reach } from '#graph';
 import type { Candidate } from './candidate-changes.js';
 import { mainExplanation } from './cause-explanation.js';
-import { certainBreak, type CertainBreak } from './change-effect.js';
+import { certainBreak, slowSurfaces, type CertainBreak } from './change-effect.js';
 import { explainedAway } from './explaining-away.js';
 import { firstBreakCompetition } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
@@ -98,16 +98,22 @@ export function rankCandidates(
   const explained = new Float64Array(n);
   const own = new Float64Array(n);
   const sparse: Array<SparseExplanations | undefined> = new Array<SparseExplanations | undefined>(n);
+  const effects = new Map<number, CertainBreak | undefined>();
+  const breakOf = (ci: number) => {
+    if (!effects.has(ci)) effects.set(ci, certainBreak(graph, candidates[ci]));
+    return effects.get(ci);
+  };
   for (let ci = 0; ci < n; ci++) {
     const c = candidates[ci];
     const reachable = reach.groupsFrom(c);
     if (reachable.length === 0) continue;
     const lookup = reach.lookup(c.origin);
     const s: SparseExplanations = { groups: [], strength: [], claim: [], direct: [] };
-    const ownOnset = firstOwnSymptom(c, lookup, groups, reachable);
+    const slow = slowSurfaces(c, breakOf, ci);
+    const ownOnset = firstOwnSymptom(c, lookup, groups, reachable, slow);
     let sum = 0;
     for (const i of reachable) {
-      const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode, ownOnset);
+      const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode, ownOnset, slow);
       if (!(x.strength > 0)) continue;
       s.groups.push(i);
       s.strength.push(x.strength);
@@ -122,12 +128,10 @@ export function rankCandidates(
   // A certain break: P(breaks) = certainty + (1 - certainty) x prior. Only changes that explain something matter.
   const prior = Float64Array.from(candidates, (c) => c.prior);
   const certainty = new Float64Array(n);
-  const effects = new Map<number, CertainBreak>();
   for (let ci = 0; ci < n; ci++) {
     if (own[ci] === 0) continue;
-    const e = certainBreak(graph, candidates[ci]);
+    const e = breakOf(ci);
     if (!e) continue;
-    effects.set(ci, e);
     certainty[ci] = e.certainty;
     prior[ci] = Math.min(MAX_PRIOR, e.certainty + (1 - e.certainty) * prior[ci]);
   }
@@ -163,16 +167,19 @@ export function rankCandidates(
   const scored = best.map((ci): ScoredCandidate => {
     const c = candidates[ci];
     const lookup = reach.lookup(c.origin);
-    const ownOnset = firstOwnSymptom(c, lookup, groups, reach.groupsFrom(c));
+    const slow = slowSurfaces(c, breakOf, ci);
+    const ownOnset = firstOwnSymptom(c, lookup, groups, reach.groupsFrom(c), slow);
     const s: ScoredCandidate = {
       candidate: c,
       origin: c.origin,
       score: score[ci],
       explained: explained[ci],
       competition: competition[ci],
-      effect: effects.get(ci),
+      effect: own[ci] > 0 ? effects.get(ci) : undefined,
       prior: prior[ci],
-      explanations: groups.map((g) => explainGroup(graph, c, c.origin, lookup, g, at, symptomNode, ownOnset)),
+      explanations: groups.map((g) =>
+        explainGroup(graph, c, c.origin, lookup, g, at, symptomNode, ownOnset, slow),
+      ),
       explainedAwayBy: away.by.has(ci)
         ? { candidate: candidates[away.by.get(ci)!.j], overlap: away.by.get(ci)!.overlap }
         : undefined,
@@ -211,6 +218,7 @@ function explainGroup(
   at: number,
   symptomNode: string | undefined,
   ownOnset: number | undefined,
+  slow?: ReadonlySet<string>,
 ): GroupExplanation {
   const none = { group: g, strength: 0, claim: 0, reach: 0, direct: false, preexisting: false };
   // Local symptoms: a path without calls, else any path (or a presumed one) at a fraction of its weight.
@@ -245,7 +253,8 @@ function explainGroup(
     ownOnset !== undefined && ownOnset <= firstOnset + LAG.TOLERANCE_MS
       ? base * lagPlausibility(ownOnset - t) * promptLagPlausibility(firstOnset - ownOnset)
       : 0;
-  const strength = ownPath ? base * lagPlausibility(firstOnset - t) : Math.max(claim, chained);
+  const slowSite = ownPath !== undefined || slow?.has(g.node) === true;
+  const strength = slowSite ? base * lagPlausibility(firstOnset - t) : Math.max(claim, chained);
   return { group: g, strength, claim, reach, path, direct, firstOnset, preexisting };
 }
 
@@ -262,11 +271,12 @@ function firstOwnSymptom(
   map: ReachLookup,
   groups: readonly EvidenceGroup[],
   reachable: readonly number[],
+  slow?: ReadonlySet<string>,
 ): number | undefined {
   let first: number | undefined;
   for (const i of reachable) {
     const g = groups[i];
-    if (g.virtual || !map.local(g.node)) continue;
+    if (g.virtual || !(map.local(g.node) || slow?.has(g.node))) continue;
     const a = g.anomalies.find((x) => x.onset >= c.time - LAG.TOLERANCE_MS && x.weight >= OWN_SYMPTOM);
     if (a && (first === undefined || a.onset < first)) first = a.onset;
   }

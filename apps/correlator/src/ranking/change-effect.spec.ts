@@ -67,6 +67,30 @@ describe('certain breaks: what the manifests say a change cuts off', () => {
     expect(breakOf(engine, admitted)).toBeUndefined();
   });
 
+  it('a policy on a Service no workload calls cuts its outside clients unless it admits another namespace', () => {
+    // frontend -> cart, both in a call: the namespace's calls are visible, and nothing calls frontend.
+    const engine = new CausalityEngine();
+    for (const o of [
+      deployment('frontend', [{ name: 'CART_ADDR', value: 'cart:7070' }]),
+      deployment('cart'),
+      objectState('Service', 'frontend', { spec: { selector: { app: 'frontend' }, ports: [{ port: 80 }] } }),
+      objectState('Service', 'cart', { spec: { selector: { app: 'cart' }, ports: [{ port: 7070 }] } }),
+    ])
+      engine.applyObject(o.key, o.state);
+    const created = (name: string) =>
+      change('NetworkPolicy', name, '2025-01-01T10:00:00.000Z', ['network-policy'], 'human', 'create');
+    const admins = policy('frontend-admins', 'frontend', [
+      { from: [{ podSelector: { matchLabels: { role: 'admin' } } }] },
+    ]);
+    engine.applyObject(admins.key, admins.state);
+    const e = breakOf(engine, created('frontend-admins'));
+    expect(e?.certainty).toBeCloseTo(0.45);
+    expect(e?.surfaces?.some((s) => s.endsWith('/frontend'))).toBe(true);
+    const cluster = policy('frontend-cluster', 'frontend', [{ from: [{ namespaceSelector: {} }] }]);
+    engine.applyObject(cluster.key, cluster.state);
+    expect(breakOf(engine, created('frontend-cluster'))).toBeUndefined();
+  });
+
   it('scaling to zero breaks a workload with callers; one nobody is known to call only by the namespace openness', () => {
     const engine = shop();
     const cart = change('Deployment', 'cart', '2025-01-01T10:00:00.000Z', ['scale-to-zero']);
@@ -138,5 +162,31 @@ describe('lag up the call chain (cause-ranker.ts)', () => {
       symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
     });
     expect(ranked.causes[0].change.ref.name).toBe('cart');
+  });
+});
+
+describe('slow surfacing of a policy on the callers it denies (cause-ranker.ts)', () => {
+  it('a caller denied by a new policy may fail minutes later (connections live on); a later change there does not win', () => {
+    const engine = shop();
+    const cut = policy('restrict-cart', 'cart', [{ from: [fromNamespace('monitoring')] }]);
+    engine.applyObject(cut.key, cut.state);
+    engine.applyChange(
+      change(
+        'NetworkPolicy',
+        'restrict-cart',
+        '2025-01-01T10:00:00.000Z',
+        ['network-policy'],
+        'human',
+        'create',
+      ),
+    );
+    // frontend, the caller the policy denies, alerts 12 min after it and 7 min after its own image change.
+    engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:05:00.000Z', ['image']));
+    engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:12:00.000Z'));
+    const ranked = engine.rankCauses({
+      at: new Date('2025-01-01T10:16:00.000Z'),
+      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
+    });
+    expect(ranked.causes.map((c) => c.change.ref.name).slice(0, 2)).toEqual(['restrict-cart', 'frontend']);
   });
 });

@@ -14,18 +14,42 @@ import { namespaceWorkloads } from './namespace-workloads.js';
 export interface CertainBreak {
   certainty: number;
   reason: string;
+  /**
+   * Where a policy's outage surfaces: the callers it denies (their requests are refused). Connections opened
+   * before the policy may live on until they are re-established (pools, keep-alive, gRPC channels), so a denied
+   * caller may fail only minutes later: like a slow fault on the changed workload itself (cause-ranker.ts).
+   */
+  surfaces?: string[];
 }
 
 /** Even a manifest-determined outage may go unnoticed (a caller with a fallback, traffic that is not there). */
 const CERTAIN = 0.9;
 /** Namespaces are not watched; the one label every namespace carries is its name. */
 const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** A Service that no workload calls (where calls are visible) may serve outside clients, or nobody: even odds. */
+const OUTSIDE_BELIEF = 0.5;
 
 export function certainBreak(graph: DependencyGraph, c: Candidate): CertainBreak | undefined {
   if (c.change.operation === 'delete') return undefined;
   if (c.change.classes.includes('scale-to-zero')) return scaledToZero(graph, c.origin);
   if (c.change.ref.kind === 'NetworkPolicy') return policyBreak(graph, c.origin);
   return undefined;
+}
+
+/**
+ * Where a slow fault of the change would surface first, besides what it reaches without calls: the callers a
+ * restricting NetworkPolicy denies. Connections opened before the policy may live on until they are
+ * re-established, so these callers may fail only minutes later, as a slow fault's own workload does
+ * (cause-ranker.ts reads their symptoms with the slow lag). `breakOf` gives the candidate's certain break, cached.
+ */
+export function slowSurfaces(
+  c: Candidate,
+  breakOf: (ci: number) => CertainBreak | undefined,
+  ci: number,
+): ReadonlySet<string> | undefined {
+  if (c.change.ref.kind !== 'NetworkPolicy') return undefined;
+  const surfaces = breakOf(ci)?.surfaces;
+  return surfaces?.length ? new Set(surfaces) : undefined;
 }
 
 function scaledToZero(graph: DependencyGraph, workload: string): CertainBreak | undefined {
@@ -44,6 +68,7 @@ function policyBreak(graph: DependencyGraph, policyId: string): CertainBreak | u
   let callers = 0;
   let denied = 0;
   let belief = 1;
+  const surfaces = new Set<string>();
   for (const target of graph.dependents(policyId)) {
     if (target.relation !== 'restricted-by') continue;
     // Policies are additive: a caller is admitted if any policy selecting the target admits it.
@@ -55,18 +80,31 @@ function policyBreak(graph: DependencyGraph, policyId: string): CertainBreak | u
     const ports = servedPorts(graph, target.node);
     const policyNs = policyId.split('/')[2];
     const known = callersOf(graph, target.node);
+    if (known.callers.length === 0 && servedPorts(graph, target.node).size > 0) {
+      // A Service no workload calls, where calls are visible: it serves clients from outside (through an ingress
+      // controller or a load balancer), or nobody. Only peers of the policy's own namespace admitted: cut off.
+      callers++;
+      belief = Math.min(belief, OUTSIDE_BELIEF);
+      if (policies.some((p) => admitsOutside(p, policyNs, ports))) continue;
+      denied++;
+      surfaces.add(target.node);
+      continue;
+    }
     belief = Math.min(belief, known.belief);
     for (const caller of known.callers) {
       callers++;
       const [, , ns] = caller.split('/');
       const labels = podLabels(graph.object(caller));
-      if (!policies.some((p) => admits(p, policyNs, ns, labels, ports))) denied++;
+      if (policies.some((p) => admits(p, policyNs, ns, labels, ports))) continue;
+      denied++;
+      surfaces.add(caller);
     }
   }
   if (callers === 0 || denied === 0) return undefined;
   return {
     certainty: (CERTAIN * belief * denied) / callers,
-    reason: `admits ${callers - denied} of the ${callers} workload(s) that call what it selects`,
+    reason: `admits ${callers - denied} of the ${callers} caller(s) of what it selects (workloads, or its outside clients)`,
+    surfaces: [...surfaces].sort(),
   };
 }
 
@@ -108,6 +146,33 @@ function admits(
       );
     });
   });
+}
+
+/** Clients from outside the namespace: any rule with no peers, an address block or another namespace admits them. */
+function admitsOutside(spec: PolicySpec, policyNs: string, ports: Set<string>): boolean {
+  return (spec.ingress ?? []).some((rule) => {
+    const portOk =
+      !rule.ports?.length ||
+      rule.ports.some((p) => p.port === undefined || typeof p.port === 'string' || ports.has(String(p.port)));
+    if (!portOk) return false;
+    if (!rule.from?.length) return true;
+    return rule.from.some(
+      (peer) =>
+        !!peer.ipBlock ||
+        (!!peer.namespaceSelector &&
+          (isEmptySelector(peer.namespaceSelector) || !onlyNamespace(peer.namespaceSelector, policyNs))),
+    );
+  });
+}
+
+/** Whether a namespace selector can select no namespace but `ns` (only the name label is known). */
+function onlyNamespace(selector: LabelSelector, ns: string): boolean {
+  const labels = selector.matchLabels ?? {};
+  return (
+    !(selector.matchExpressions ?? []).length &&
+    Object.keys(labels).length === 1 &&
+    labels[NS_NAME_LABEL] === ns
+  );
 }
 
 /** Only the name label is known; a selector on other namespace labels may admit anything (unknown: admit). */
