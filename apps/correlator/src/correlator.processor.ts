@@ -9,6 +9,7 @@ import {
 import type { ConsumedRecord, ConsumerHandle, EventLog, RecordHandler } from '#kafka';
 import { componentLogger } from '#observability';
 import type { CorrelationEngine } from './engine/correlation-queries.js';
+import { IdleWarmer, type IdleWarmerOptions } from './engine/idle-warmer.js';
 
 const log = componentLogger('correlator-processor');
 
@@ -17,6 +18,8 @@ export interface CorrelatorProcessorOptions {
   groupId?: string;
   /** How many change/anomaly ids are remembered for de-duplication. Default 200 000. */
   dedupeCapacity?: number;
+  /** When the engine's query caches are warmed (see IdleWarmer). */
+  warming?: IdleWarmerOptions;
 }
 
 /** Remembers recently seen ids (re-deliveries after a rebalance or a retried batch) with bounded memory. */
@@ -49,6 +52,7 @@ export class CorrelatorProcessor {
   private consumer?: ConsumerHandle;
   private readonly changeIds: SeenIds;
   private readonly anomalyIds: SeenIds;
+  private readonly warmer: IdleWarmer;
 
   constructor(
     private readonly log: EventLog,
@@ -58,6 +62,7 @@ export class CorrelatorProcessor {
     this.groupId = options.groupId ?? 'ia-correlator';
     this.changeIds = new SeenIds(options.dedupeCapacity ?? 200_000);
     this.anomalyIds = new SeenIds(options.dedupeCapacity ?? 200_000);
+    this.warmer = new IdleWarmer(engine, options.warming);
   }
 
   static readonly TOPICS = [TOPICS.objects.name, TOPICS.changes.name, TOPICS.anomalies.name] as const;
@@ -71,17 +76,20 @@ export class CorrelatorProcessor {
       topics: CorrelatorProcessor.TOPICS,
       handler,
     });
+    this.warmer.start();
     log.info({ groupId: this.groupId, log: this.log.kind }, 'correlator processor started');
   }
 
   async stop(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
+    this.warmer.stop();
     if (consumer) await consumer.stop();
   }
 
   /** Applies one record; malformed values throw ContractViolation, which the batch runner dead-letters. */
   apply(record: ConsumedRecord): void {
+    this.warmer.touch();
     switch (record.topic) {
       case TOPICS.objects.name: {
         if (record.key === null || record.headers[BOOKKEEPING_HEADER]) return;

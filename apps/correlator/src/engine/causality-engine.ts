@@ -55,6 +55,8 @@ export class CausalityEngine implements CorrelationEngine {
   private readonly reach = new ReachCache(this.graph);
   /** How many anomalies (in arrival order) have their node among the cache's nodes of interest, at which graph version. */
   private seeded = { version: -1, count: 0 };
+  /** Origins still to warm (see warm), taken at the start of a warm-up pass. */
+  private warming: string[] = [];
 
   constructor(private readonly options: CausalityEngineOptions = {}) {}
 
@@ -143,6 +145,27 @@ export class CausalityEngine implements CorrelationEngine {
     const fresh = this.anomalies.slice(this.seeded.count);
     this.reach.include(fresh.map((a) => anomalyNode(this.graph, a.signal)));
     this.seeded.count = this.anomalies.length;
+  }
+
+  /**
+   * Computes ahead of queries what each changed resource's fault reaches among the symptoms, for at most
+   * `budgetMs`; true when nothing is left. Queries compute the same lazily and keep it until the graph changes,
+   * so after a start (the graph rebuilt from Kafka) or a burst of changes the first investigations would pay for
+   * thousands of searches: hundreds of milliseconds each. Called in small slices while the correlator is idle.
+   */
+  warm(budgetMs = Infinity): boolean {
+    const end = performance.now() + budgetMs;
+    if (this.warming.length === 0) {
+      this.seedInterest();
+      const origins = new Set<string>();
+      for (const c of this.changes.candidates(-Infinity, Infinity, undefined)) origins.add(c.origin);
+      this.warming = [...origins];
+    }
+    while (this.warming.length > 0) {
+      this.reach.from(this.warming.pop()!);
+      if (performance.now() >= end) break;
+    }
+    return this.warming.length === 0;
   }
 
   timeline(query: TimelineQuery): TimelineEntry[] {

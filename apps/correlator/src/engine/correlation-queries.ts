@@ -77,5 +77,7 @@ export interface CorrelationEngine {
   dependencyGraph(query: DependencyGraphQuery): DependencyGraphView;
   /** Drops changes and anomalies older than the window, relative to the newest event seen. */
   evictBefore(time: Date): void;
+  /** Precomputes query caches for at most `budgetMs`; true when nothing is left (see IdleWarmer). */
+  warm?(budgetMs: number): boolean;
   stats(): { resources: number; edges: number; changes: number; anomalies: number };
 }

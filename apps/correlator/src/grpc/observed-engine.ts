@@ -51,6 +51,10 @@ export class ObservedEngine implements CorrelationEngine {
     return this.inner.rankCauses(query);
   }
 
+  warm(budgetMs: number): boolean {
+    return this.inner.warm?.(budgetMs) ?? true;
+  }
+
   timeline(query: TimelineQuery): TimelineEntry[] {
     return this.inner.timeline(query);
   }
