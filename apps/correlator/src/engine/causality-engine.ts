@@ -73,7 +73,11 @@ export class CausalityEngine implements CorrelationEngine {
 
   applyChange(change: ChangeEvent): void {
     this.clusters.add(change.ref.cluster);
-    this.changes.add(change);
+    // The jsondiffpatch delta mirrors the object's structure: a tree of objects per change that ranking and the API
+    // never read (they use the flat paths), which every major GC would mark again for each of hundreds of
+    // thousands of changes. The changes topic keeps it.
+    const { delta: _unread, ...kept } = change;
+    this.changes.add(kept);
   }
 
   applyAnomaly(anomaly: AnomalySignal): void {
