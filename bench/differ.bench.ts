@@ -9,11 +9,13 @@
  *     this one holds the garbage and the buffers of the earlier phases.
  * Broker: KAFKA_BROKERS, else the local benchmark broker of scripts/kafka (bench/lib/broker.ts). Progress on
  * stderr; last stdout line:
- * {"bench":"differ","ratio":R,"rss_mib_150k":M,"rebuild_s_150k":S,"changes_per_s":C,"passthrough_per_s":P}
+ * {"bench":"differ","ratio":R,"rss_mib_150k":M,"rebuild_s_150k":S,"changes_per_s":C,"passthrough_per_s":P,
+ *  "event_loop_delay_max_ms":L}  (L: the longest the event loop waited for a turn during the differ phase)
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS, TOPICS, type WatchedResource } from '#contracts';
 import { KafkaConnectionSchema, KafkaEventLog, type LogRecord } from '#kafka';
@@ -155,7 +157,7 @@ async function passthrough(prefix: string, records: number, tag: string): Promis
 
 async function throughput(
   run: number,
-): Promise<{ ratio: number; changesPerS: number; passthroughPerS: number }> {
+): Promise<{ ratio: number; changesPerS: number; passthroughPerS: number; loopDelayMaxMs: number }> {
   const prefix = `bench-differ-${randomUUID().slice(0, 8)}.`;
   const log = new KafkaEventLog(connection(prefix));
   await log.ensureTopics(ALL_TOPICS);
@@ -177,10 +179,16 @@ async function throughput(
 
   const kafka = new Kafka({ clientId: 'bench-admin', brokers: BROKERS, logLevel: logLevel.ERROR });
   const differ = new DifferProcessor(log, { logChanges: false });
+  // How long the event loop went without a turn while the differ worked: a health check or metrics scrape
+  // waits that long.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const t0 = performance.now();
   await differ.start();
   await waitCommitted(kafka, `${prefix}ia-differ`, `${prefix}${TOPICS.rawEvents.name}`);
   const seconds = (performance.now() - t0) / 1_000;
+  loopDelay.disable();
+  const loopDelayMaxMs = loopDelay.max / 1e6;
   await differ.stop();
   await log.close();
   // The baseline brackets the differ: on a shared machine the load moves during a run, and one passthrough
@@ -202,8 +210,9 @@ async function throughput(
     recordsPerS: Math.round(differPerS),
     changesPerS: Math.round(changesPerS),
     ratio: +(differPerS / passthroughPerS).toFixed(2),
+    eventLoopDelayMaxMs: Math.round(loopDelayMaxMs),
   });
-  return { ratio: differPerS / passthroughPerS, changesPerS, passthroughPerS };
+  return { ratio: differPerS / passthroughPerS, changesPerS, passthroughPerS, loopDelayMaxMs };
 }
 
 interface RebuildResult {
@@ -309,6 +318,7 @@ async function main() {
       rebuild_s_150k: +s.rebuildS.toFixed(1),
       changes_per_s: Math.round(median(runs.map((r) => r.changesPerS))),
       passthrough_per_s: Math.round(median(runs.map((r) => r.passthroughPerS))),
+      event_loop_delay_max_ms: Math.round(median(runs.map((r) => r.loopDelayMaxMs))),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
