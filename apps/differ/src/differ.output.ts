@@ -130,21 +130,25 @@ export class DifferOutput {
   ): void {
     const { state } = next;
     const value = stateText(state, next.objectText);
-    const headers = {
-      ...cloudEventHeaders({
-        id: stableId(key, state.resourceVersion),
-        type: CE_TYPES.objectState,
-        source: this.options.source,
-        time: state.observedAt,
-      }),
-      [STATE_HEADERS.sourceOffset]: String(offset),
-      [STATE_HEADERS.observedAt]: state.observedAt,
-      ...(state.snapshotId ? { [STATE_HEADERS.snapshotId]: state.snapshotId } : {}),
-      [STATE_HEADERS.objectDigest]: next.objectDigest,
-      [STATE_HEADERS.statusDigest]: next.statusText,
-      ...extraHeaders,
-    };
-    this.buffer(partition).addState({ key, value: Buffer.from(value), partition, headers });
+    this.buffer(partition).addState(key, () => ({
+      key,
+      value: Buffer.from(value),
+      partition,
+      headers: {
+        ...cloudEventHeaders({
+          id: stableId(key, state.resourceVersion),
+          type: CE_TYPES.objectState,
+          source: this.options.source,
+          time: state.observedAt,
+        }),
+        [STATE_HEADERS.sourceOffset]: String(offset),
+        [STATE_HEADERS.observedAt]: state.observedAt,
+        ...(state.snapshotId ? { [STATE_HEADERS.snapshotId]: state.snapshotId } : {}),
+        [STATE_HEADERS.objectDigest]: next.objectDigest,
+        [STATE_HEADERS.statusDigest]: next.statusText,
+        ...extraHeaders,
+      },
+    }));
     store.put(key, {
       value,
       sourceOffset: offset,
@@ -156,12 +160,12 @@ export class DifferOutput {
   }
 
   tombstone(store: PartitionStore, key: string, partition: number, offset: number, observedAt: string): void {
-    this.buffer(partition).addState({
+    this.buffer(partition).addState(key, () => ({
       key,
       value: null,
       partition,
       headers: { [STATE_HEADERS.sourceOffset]: String(offset), [STATE_HEADERS.observedAt]: observedAt },
-    });
+    }));
     store.delete(key, observedAt);
   }
 }

@@ -28,10 +28,16 @@ function recordBytes(r: LogRecord): number {
  * to be compacted away, and a restore needs nothing but the last. A differ catching up on a backlog (the batches
  * are large then, and a rollout changes the same Deployment several times) writes a fraction of the bytes.
  */
+/**
+ * A changelog record, built at flush: only the batch's last state of a key is published, so the bytes, headers
+ * and id of the states it replaces are never made.
+ */
+export type PendingState = () => LogRecord;
+
 export class OutputBuffer {
   private changes: LogRecord[] = [];
   private anomalies: LogRecord[] = [];
-  private changelog = new Map<string, LogRecord>();
+  private changelog = new Map<string, PendingState>();
 
   constructor(
     private readonly log: EventLog,
@@ -45,8 +51,8 @@ export class OutputBuffer {
     this.anomalies.push(r);
   }
   /** A later state of the same key replaces the earlier one, which is never published (see the class). */
-  addState(r: LogRecord & { key: string }): void {
-    this.changelog.set(r.key, r);
+  addState(key: string, build: PendingState): void {
+    this.changelog.set(key, build);
   }
 
   get size(): number {
@@ -67,7 +73,10 @@ export class OutputBuffer {
       this.publish(TOPICS.changes.name, changes),
       this.publish(TOPICS.anomalies.name, anomalies),
     ]);
-    await this.publish(TOPICS.objects.name, [...changelog.values()]);
+    await this.publish(
+      TOPICS.objects.name,
+      Array.from(changelog.values(), (build) => build()),
+    );
   }
 
   /**
