@@ -1,3 +1,4 @@
+import { TOPICS } from '#contracts';
 import { DEFAULT_IGNORE_RULES, type IgnoreRule } from '#diff';
 
 /** Everything the differ can be told; every field has a default, so `new DifferProcessor(log, {})` works. */
@@ -24,8 +25,9 @@ export interface DifferOptions {
   /** One structured log line per change. Default true. */
   logChanges?: boolean;
   /**
-   * Raw-events partitions whose batches are in hand at once (default 6): while one waits for the broker to
-   * acknowledge its output and commit, another is diffed.
+   * Raw-events partitions whose batches are in hand at once (default: all of the topic's, 12): while one waits
+   * for the broker to acknowledge its output and commit, another is diffed. With half of them in hand, a backlog
+   * was diffed in two waves, and each wave ended waiting, CPU idle, for its slowest partition's acknowledgements.
    */
   partitionsConcurrently?: number;
 }
@@ -42,6 +44,7 @@ export interface ResolvedDifferOptions {
   partitionsConcurrently: number;
 }
 
+export const DEFAULT_PARTITIONS_CONCURRENTLY = TOPICS.rawEvents.partitions;
 export const DEFAULT_IGNORE_KINDS = ['Lease', 'Endpoints', 'EndpointSlice'] as const;
 export const DEFAULT_CONTROLLER_OWNED_KINDS = ['Pod', 'ReplicaSet', 'ControllerRevision', 'Job'] as const;
 
@@ -58,6 +61,6 @@ export function resolveDifferOptions(o: DifferOptions): ResolvedDifferOptions {
     maxMessageBytes: o.maxMessageBytes ?? 1_000_000,
     maxValueBytes: o.maxValueBytes ?? 64 * 1024,
     logChanges: o.logChanges ?? true,
-    partitionsConcurrently: o.partitionsConcurrently ?? 6,
+    partitionsConcurrently: o.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
   };
 }

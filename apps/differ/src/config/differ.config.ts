@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
+import { DEFAULT_PARTITIONS_CONCURRENTLY } from '../differ.options.js';
 
 const flag = z.preprocess((v) => (typeof v === 'string' ? v === 'true' || v === '1' : v), z.boolean());
 const kinds = z.preprocess(
@@ -35,7 +36,7 @@ export const DifferConfigSchema = z.object({
     .default(1_000_000),
   logChanges: flag.default(true),
   /** Raw-events partitions processed at once; see DifferOptions.partitionsConcurrently. */
-  partitionsConcurrently: z.coerce.number().int().min(1).max(64).default(6),
+  partitionsConcurrently: z.coerce.number().int().min(1).max(64).default(DEFAULT_PARTITIONS_CONCURRENTLY),
 });
 export type DifferConfig = z.infer<typeof DifferConfigSchema>;
 export type DifferConfigInput = z.input<typeof DifferConfigSchema>;
