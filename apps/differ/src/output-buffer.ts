@@ -19,6 +19,12 @@ function recordBytes(r: LogRecord): number {
 }
 
 /**
+ * A changelog record, built at flush: only the batch's last state of a key is published, so the bytes, headers
+ * and id of the states it replaces are never made.
+ */
+export type PendingState = () => LogRecord;
+
+/**
  * What a batch produced, published at flush in the order that makes a crash safe: changes and anomalies first,
  * the changelog last. If the process dies in between, the state was not advanced, the batch is processed again
  * and yields the same deterministic ids, which consumers dedupe. Offsets are committed after all of it.
@@ -28,12 +34,6 @@ function recordBytes(r: LogRecord): number {
  * to be compacted away, and a restore needs nothing but the last. A differ catching up on a backlog (the batches
  * are large then, and a rollout changes the same Deployment several times) writes a fraction of the bytes.
  */
-/**
- * A changelog record, built at flush: only the batch's last state of a key is published, so the bytes, headers
- * and id of the states it replaces are never made.
- */
-export type PendingState = () => LogRecord;
-
 export class OutputBuffer {
   private changes: LogRecord[] = [];
   private anomalies: LogRecord[] = [];
