@@ -122,6 +122,16 @@ function appliesToIngress(spec: PolicySpec): boolean {
   return !spec.policyTypes || spec.policyTypes.includes('Ingress');
 }
 
+type IngressRule = NonNullable<PolicySpec['ingress']>[number];
+
+/** A rule without ports admits every port; a named port (a string) is assumed to be one of the service's. */
+function admitsPort(rule: IngressRule, ports: Set<string>): boolean {
+  return (
+    !rule.ports?.length ||
+    rule.ports.some((p) => p.port === undefined || typeof p.port === 'string' || ports.has(String(p.port)))
+  );
+}
+
 function admits(
   spec: PolicySpec,
   policyNs: string,
@@ -130,10 +140,7 @@ function admits(
   ports: Set<string>,
 ): boolean {
   return (spec.ingress ?? []).some((rule) => {
-    const portOk =
-      !rule.ports?.length ||
-      rule.ports.some((p) => p.port === undefined || typeof p.port === 'string' || ports.has(String(p.port)));
-    if (!portOk) return false;
+    if (!admitsPort(rule, ports)) return false;
     if (!rule.from?.length) return true;
     return rule.from.some((peer) => {
       if (peer.ipBlock) return true; // addresses outside the model: assume they may admit
@@ -151,10 +158,7 @@ function admits(
 /** Clients from outside the namespace: any rule with no peers, an address block or another namespace admits them. */
 function admitsOutside(spec: PolicySpec, policyNs: string, ports: Set<string>): boolean {
   return (spec.ingress ?? []).some((rule) => {
-    const portOk =
-      !rule.ports?.length ||
-      rule.ports.some((p) => p.port === undefined || typeof p.port === 'string' || ports.has(String(p.port)));
-    if (!portOk) return false;
+    if (!admitsPort(rule, ports)) return false;
     if (!rule.from?.length) return true;
     return rule.from.some(
       (peer) =>
