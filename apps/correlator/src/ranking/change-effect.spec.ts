@@ -30,6 +30,14 @@ const fromNamespace = (ns: string) => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
 });
 
+/** The causes of frontend's symptoms as an investigation at `at` ranks them. */
+function rankFrontend(engine: CausalityEngine, at: string) {
+  return engine.rankCauses({
+    at: new Date(at),
+    symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
+  });
+}
+
 function breakOf(engine: CausalityEngine, c: ChangeEvent) {
   return certainBreak(engine.graph, toCandidate(c)!);
 }
@@ -122,10 +130,7 @@ describe('certain breaks: what the manifests say a change cuts off', () => {
     engine.applyChange(change('Deployment', 'redis', '2025-01-01T10:03:00.000Z', ['image']));
     engine.applyChange(change('Deployment', 'cart', '2025-01-01T10:05:00.000Z', ['scale-to-zero']));
     engine.applyAnomaly(alert('frontend', 'HighLatencyP99', '2025-01-01T10:11:00.000Z'));
-    const ranked = engine.rankCauses({
-      at: new Date('2025-01-01T10:15:00.000Z'),
-      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
-    });
+    const ranked = rankFrontend(engine, '2025-01-01T10:15:00.000Z');
     expect(ranked.causes[0].change.ref.name).toBe('cart');
     expect(ranked.causes[0].explanation).toContain('Certain to cut traffic');
   });
@@ -139,10 +144,7 @@ describe('explaining away by certain breaks (explaining-away.ts)', () => {
     engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:03:00.000Z', ['image']));
     engine.applyChange(change('Deployment', 'cart', '2025-01-01T10:05:00.000Z', ['scale-to-zero']));
     engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:09:00.000Z'));
-    const ranked = engine.rankCauses({
-      at: new Date('2025-01-01T10:15:00.000Z'),
-      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
-    });
+    const ranked = rankFrontend(engine, '2025-01-01T10:15:00.000Z');
     expect(ranked.causes.map((c) => c.change.ref.name).slice(0, 2)).toEqual(['cart', 'frontend']);
     expect(ranked.causes[1].explanation).toContain('A change certain to cut traffic');
   });
@@ -157,10 +159,7 @@ describe('lag up the call chain (cause-ranker.ts)', () => {
     engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:02:00.000Z', ['image']));
     engine.applyAnomaly(alert('cart', 'HighErrorRate', '2025-01-01T10:04:00.000Z'));
     engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:10:00.000Z'));
-    const ranked = engine.rankCauses({
-      at: new Date('2025-01-01T10:15:00.000Z'),
-      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
-    });
+    const ranked = rankFrontend(engine, '2025-01-01T10:15:00.000Z');
     expect(ranked.causes[0].change.ref.name).toBe('cart');
   });
 });
@@ -183,10 +182,7 @@ describe('slow surfacing of a policy on the callers it denies (cause-ranker.ts)'
     // frontend, the caller the policy denies, alerts 12 min after it and 7 min after its own image change.
     engine.applyChange(change('Deployment', 'frontend', '2025-01-01T10:05:00.000Z', ['image']));
     engine.applyAnomaly(alert('frontend', 'HighErrorRate', '2025-01-01T10:12:00.000Z'));
-    const ranked = engine.rankCauses({
-      at: new Date('2025-01-01T10:16:00.000Z'),
-      symptom: { namespace: 'shop', kind: 'Deployment', name: 'frontend' },
-    });
+    const ranked = rankFrontend(engine, '2025-01-01T10:16:00.000Z');
     expect(ranked.causes.map((c) => c.change.ref.name).slice(0, 2)).toEqual(['restrict-cart', 'frontend']);
   });
 });
