@@ -1,9 +1,7 @@
 import type { Candidate } from './candidate-changes.js';
 import type { SparseExplanations } from './cause-ranker.js';
+import { SAME_TIME_MS } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
-
-/** A change earlier than this before another is earlier (second precision), as in first-break.ts. */
-const SAME_TIME_MS = 1_000;
 
 /**
  * Explaining away by certain breaks. A change whose outage the manifests determine (change-effect.ts: a served

@@ -3,7 +3,7 @@ import type { SparseExplanations } from './cause-ranker.js';
 import type { EvidenceGroup } from './incident-evidence.js';
 
 /** A change earlier than this before another cannot claim to have broken the system first (second precision). */
-const SAME_TIME_MS = 1_000;
+export const SAME_TIME_MS = 1_000;
 /** A symptom counts as the incident's first only if it is a real one: not routine noise, in the symptom's namespace. */
 const COUNTS = 0.3;
 /** Kubernetes times have second precision. */
