@@ -9,14 +9,7 @@
 //   - decoys: a benign change on the fault's path or on the entry point itself 1-5 min *before* the fault, and a
 //     harmless NetworkPolicy (admits every namespace) created after it.
 import { iso, key } from './cluster.mjs';
-
-const svc = (name, calls = [], extra = {}) => ({
-  name,
-  calls,
-  port: extra.port ?? 8080,
-  role: extra.role ?? 'app',
-  ...extra,
-});
+import { svc } from './topologies.mjs';
 
 export function payments() {
   return {

@@ -5,7 +5,7 @@
 //   env-fqdn      http://name.ns.svc.cluster.local:port across namespaces, name:port within one
 //   shared-config one ConfigMap listing every service, mounted by all (DeathStarBench's service-config)
 //   none          nothing: calls live in code; only names, namespaces and alert timing can hint at them
-const svc = (name, calls = [], extra = {}) => ({
+export const svc = (name, calls = [], extra = {}) => ({
   name,
   calls,
   port: extra.port ?? 8080,
