@@ -98,6 +98,9 @@ export function rankCandidates(
   const explained = new Float64Array(n);
   const own = new Float64Array(n);
   const sparse: Array<SparseExplanations | undefined> = new Array<SparseExplanations | undefined>(n);
+  // Kept for the explanations of the best candidates, which are built again below.
+  const slows: Array<ReadonlySet<string> | undefined> = new Array<ReadonlySet<string> | undefined>(n);
+  const ownOnsets: Array<number | undefined> = new Array<number | undefined>(n);
   const effects = new Map<number, CertainBreak | undefined>();
   const breakOf = (ci: number) => {
     if (!effects.has(ci)) effects.set(ci, certainBreak(graph, candidates[ci]));
@@ -109,8 +112,8 @@ export function rankCandidates(
     if (reachable.length === 0) continue;
     const lookup = reach.lookup(c.origin);
     const s: SparseExplanations = { groups: [], strength: [], claim: [], direct: [] };
-    const slow = slowSurfaces(c, breakOf, ci);
-    const ownOnset = firstOwnSymptom(c, lookup, groups, reachable, slow);
+    const slow = (slows[ci] = slowSurfaces(c, breakOf, ci));
+    const ownOnset = (ownOnsets[ci] = firstOwnSymptom(c, lookup, groups, reachable, slow));
     let sum = 0;
     for (const i of reachable) {
       const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode, ownOnset, slow);
@@ -167,8 +170,9 @@ export function rankCandidates(
   const scored = best.map((ci): ScoredCandidate => {
     const c = candidates[ci];
     const lookup = reach.lookup(c.origin);
-    const slow = slowSurfaces(c, breakOf, ci);
-    const ownOnset = firstOwnSymptom(c, lookup, groups, reach.groupsFrom(c), slow);
+    // A candidate that reaches no group was skipped above: it has no own symptom.
+    const slow = slows[ci] ?? slowSurfaces(c, breakOf, ci);
+    const ownOnset = ownOnsets[ci];
     const s: ScoredCandidate = {
       candidate: c,
       origin: c.origin,
