@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { componentLogger, counter } from '#observability';
 import { deadLetterRecord, DEAD_LETTER_TOPIC } from './dead-letter.js';
 import type { ConsumedRecord, LogRecord, RecordHandler, TopicPartition } from './event-log.port.js';
+import type { HandlingTurns } from './handling-turns.js';
 import { backoffDelay, DEFAULT_BACKOFF, isRetryable, sleep, type BackoffPolicy } from './retry.js';
 
 const log = componentLogger('consumer');
@@ -45,6 +46,12 @@ export async function runBatch(args: {
   heartbeat?: () => Promise<void>;
   isStopping?: () => boolean;
   backoff?: BackoffPolicy;
+  /**
+   * Shared by the batches a consumer has in hand at once: the records of one are handled in its turn, and its
+   * flush runs after the turn while the next batch is handled (see HandlingTurns). Waits (retry backoff, a
+   * dead-letter publish) leave the turn to the others.
+   */
+  turns?: HandlingTurns;
 }): Promise<void> {
   const policy = args.backoff ?? DEFAULT_BACKOFF;
   const first = args.records[0];
@@ -53,6 +60,17 @@ export async function runBatch(args: {
   let ok = 0;
   let lastBeat = performance.now();
   let lastYield = lastBeat;
+  let endTurn = await args.turns?.take();
+  /** Waits on I/O or a timer without holding the turn. */
+  const outsideTurn = async (wait: () => Promise<void>) => {
+    if (!args.turns) return wait();
+    endTurn?.();
+    try {
+      await wait();
+    } finally {
+      endTurn = await args.turns.take();
+    }
+  };
   try {
     for (const record of args.records) {
       if (args.isStopping?.()) break;
@@ -64,7 +82,7 @@ export async function runBatch(args: {
         } catch (err) {
           if (isRetryable(err) && attempt + 1 < policy.attempts) {
             retries.inc({ group: args.groupId, topic: record.topic });
-            await sleep(backoffDelay(attempt, policy));
+            await outsideTurn(() => sleep(backoffDelay(attempt, policy)));
             continue;
           }
           log.warn(
@@ -78,7 +96,9 @@ export async function runBatch(args: {
             },
             'record sent to dead-letter topic',
           );
-          await args.publish(DEAD_LETTER_TOPIC, [deadLetterRecord(record, args.groupId, err)]);
+          await outsideTurn(() =>
+            args.publish(DEAD_LETTER_TOPIC, [deadLetterRecord(record, args.groupId, err)]),
+          );
           consumed.inc({ group: args.groupId, topic: record.topic, outcome: 'dead_lettered' });
           break;
         }
@@ -95,6 +115,7 @@ export async function runBatch(args: {
       }
     }
   } finally {
+    endTurn?.();
     if (ok > 0 && first) consumed.inc({ group: args.groupId, topic: first.topic, outcome: 'ok' }, ok);
   }
   if (tp) await args.handler.flush?.(tp);

@@ -1,6 +1,7 @@
 export * from './batch-runner.js';
 export * from './dead-letter.js';
 export * from './event-log.port.js';
+export * from './handling-turns.js';
 export * from './kafka-config.js';
 export * from './kafka-event-log.js';
 export * from './memory-event-log.js';

@@ -11,6 +11,7 @@ import {
 import type { TopicSpec } from '#contracts';
 import { componentLogger, histogram } from '#observability';
 import { runBatch } from './batch-runner.js';
+import { HandlingTurns } from './handling-turns.js';
 import type {
   ConsumedRecord,
   ConsumeOptions,
@@ -164,6 +165,7 @@ export class KafkaEventLog implements EventLog {
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
     const preparation = new PartitionPreparation(handler);
+    const turns = new HandlingTurns();
     /** The latest assignment, so the first batch of one new partition can prepare all new ones together. */
     let assigned = new Map<string, TopicPartition>();
     let stopping = false;
@@ -213,6 +215,7 @@ export class KafkaEventLog implements EventLog {
             partition: tp,
             publish: (t, r) => this.publish(t, r),
             heartbeat,
+            turns,
             isStopping: () => stopping || !isRunning() || isStale(),
             onRecordDone: (r) => {
               resolveOffset(r.offset);
