@@ -25,6 +25,7 @@ import { DifferProcessor } from '../apps/differ/src/differ.processor.js';
 import { rawObjectEvent, snapshotMarker } from '../apps/watcher/src/publish/raw-event.factory.js';
 import { RawEventPublisher } from '../apps/watcher/src/publish/raw-event.publisher.js';
 import { deployment } from './differ-deployment.js';
+import { deleteBenchTopics } from './lib/baseline.js';
 import { ensureBroker } from './lib/broker.js';
 import { median } from './lib/stats.js';
 
@@ -56,6 +57,18 @@ function connection(prefix: string) {
     clientId: 'bench-differ',
     compression: COMPRESSION,
   });
+}
+
+/**
+ * Deletes a run's topics: every run makes fresh ones, and a broker reused across bench runs (KAFKA_BROKERS) piled
+ * up thousands of partitions until it died of too many open files.
+ */
+async function dropRunTopics(kafka: Kafka, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  await admin.disconnect();
+  await deleteBenchTopics(kafka, topics);
 }
 
 /** Publishes a snapshot of `count` Deployments, then `changes` image bumps spread over them, as the watcher would. */
@@ -201,6 +214,7 @@ async function throughput(
     seconds: +after.toFixed(2),
     recordsPerS: Math.round(records / after),
   });
+  await dropRunTopics(kafka, prefix);
   const passthroughPerS = records / ((before + after) / 2);
   const differPerS = records / seconds;
   const changesPerS = THROUGHPUT_CHANGES / seconds;
@@ -297,6 +311,7 @@ async function state(): Promise<{ rssMiB: number; rebuildS: number }> {
     say('state rebuilt from changelog (child process)', { run, ...r, seconds: +r.seconds.toFixed(1) });
     results.push(r);
   }
+  await dropRunTopics(kafka, prefix);
   return { rssMiB: median(results.map((r) => r.rssMiB)), rebuildS: median(results.map((r) => r.seconds)) };
 }
 
