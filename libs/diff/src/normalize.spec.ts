@@ -66,7 +66,10 @@ describe('Normalizer', () => {
 describe('Normalizer removals', () => {
   // The reference: copy everything, then remove pointer by pointer, rule by rule (RFC 6901 on the copy).
   function reference(o: Record<string, unknown>, rules: readonly IgnoreRule[]) {
-    const copy = new Normalizer({ ignoreRules: [], maxValueBytes: 65536 }).normalize(o, 'apps', 'Deployment');
+    // A copy: normalizing keeps what is already canonical as the input's own, and removing here mutates.
+    const copy = structuredClone(
+      new Normalizer({ ignoreRules: [], maxValueBytes: 65536 }).normalize(o, 'apps', 'Deployment'),
+    );
     for (const r of rules) for (const p of r.jsonPointers) removeAtPointer(copy, parsePointer(p));
     return copy;
   }
@@ -86,5 +89,19 @@ describe('Normalizer removals', () => {
     const got = normalizer.normalize(o, 'apps', 'Deployment');
     expect(JSON.stringify(got)).toBe(JSON.stringify(reference(o, rules)));
     expect(JSON.stringify(normalizer.normalize(o, 'apps', 'Deployment'))).toBe(JSON.stringify(got));
+  });
+
+  it('leaves the input as it was and shares the parts that were canonical already', () => {
+    const o = deployment() as unknown as Record<string, unknown>;
+    const before = JSON.stringify(o);
+    const got = new Normalizer({ ignoreRules: DEFAULT_IGNORE_RULES, maxValueBytes: 65536 }).normalize(
+      o,
+      'apps',
+      'Deployment',
+    ) as { spec: { template: { spec: unknown } }; metadata: unknown; status?: unknown };
+    expect(JSON.stringify(o)).toBe(before);
+    expect(got.status).toBeUndefined();
+    expect(got.metadata).not.toBe(o.metadata);
+    expect(got.spec.template.spec).toBe((o.spec as { template: { spec: unknown } }).template.spec);
   });
 });

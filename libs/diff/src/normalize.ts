@@ -77,8 +77,9 @@ export class Normalizer {
   }
 
   /**
-   * A canonical copy for diffing and for the state store: named arrays sorted by name (so reordering is no
-   * change), huge strings digested, ignored fields removed. The input is not modified.
+   * The canonical form for diffing and for the state store: named arrays sorted by name (so reordering is no
+   * change), huge strings digested, ignored fields removed. The input is not modified, and the result shares its
+   * canonical parts with it: neither may be modified afterwards.
    */
   normalize(object: Record<string, unknown>, group: string, kind: string): Record<string, unknown> {
     return canonicalize(object, this.options.maxValueBytes, this.trie(group, kind)) as Record<
@@ -113,29 +114,74 @@ function canonicalString(value: string, maxValueBytes: number): string {
 }
 
 /**
- * Copies `value` canonically, leaving out what `removals` designates. Below an array with removals the exact
- * RFC 6901 semantics (indices into the sorted array, applied rule by rule) are kept by removing after copying;
- * the default rules never go through arrays.
+ * `value` in canonical form, leaving out what `removals` designates. Copy on write: a member or item that is
+ * already canonical is the input's own (the spec of a workload, most of it, is not copied), and only the
+ * containers of a removed or changed member are new. Below an array with removals the exact RFC 6901 semantics
+ * (indices into the sorted array, applied rule by rule) are kept by removing from a deep copy; the default rules
+ * never go through arrays.
  */
-function canonicalize(value: unknown, maxValueBytes: number, removals: RemovalTrie | null): unknown {
+function canonicalize(
+  value: unknown,
+  maxValueBytes: number,
+  removals: RemovalTrie | null,
+  copy = false,
+): unknown {
   if (typeof value === 'string') return canonicalString(value, maxValueBytes);
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) {
-    const items = value.map((v) => canonicalize(v, maxValueBytes, null));
-    if (items.length > 1 && items.every(hasName)) {
-      items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    }
-    if (removals) for (const s of removals.suffixes) removeAtPointer(items, s.path);
-    return items;
-  }
-  const out: Record<string, unknown> = {};
-  for (const k in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+  if (Array.isArray(value)) return canonicalArray(value, maxValueBytes, removals, copy);
+  const input = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined = copy ? {} : undefined;
+  for (const k in input) {
+    if (!Object.prototype.hasOwnProperty.call(input, k)) continue;
     const below = removals && removals.child(k);
-    if (below?.terminal) continue;
-    out[k] = canonicalize((value as Record<string, unknown>)[k], maxValueBytes, below);
+    if (below?.terminal) {
+      out ??= membersBefore(input, k);
+      continue;
+    }
+    const v = canonicalize(input[k], maxValueBytes, below, copy);
+    if (out) out[k] = v;
+    else if (v !== input[k]) (out = membersBefore(input, k))[k] = v;
+  }
+  return out ?? input;
+}
+
+function canonicalArray(
+  input: readonly unknown[],
+  maxValueBytes: number,
+  removals: RemovalTrie | null,
+  copy: boolean,
+): unknown[] {
+  // Removing mutates: from a copy of its own, never from the input.
+  const deep = copy || removals !== null;
+  let items: unknown[] | undefined = deep ? [] : undefined;
+  for (let i = 0; i < input.length; i++) {
+    const v = canonicalize(input[i], maxValueBytes, null, deep);
+    if (items) items.push(v);
+    else if (v !== input[i]) (items = input.slice(0, i)).push(v);
+  }
+  let result = items ?? (input as unknown[]);
+  if (result.length > 1 && result.every(hasName) && !sortedByName(result)) {
+    result = ((items ?? input.slice()) as { name: string }[]).sort(byName);
+  }
+  if (removals) for (const s of removals.suffixes) removeAtPointer(result, s.path);
+  return result;
+}
+
+/** A new object with the members of `input` before `key`: they were canonical as they are. */
+function membersBefore(input: Record<string, unknown>, key: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in input) {
+    if (k === key) break;
+    if (Object.prototype.hasOwnProperty.call(input, k)) out[k] = input[k];
   }
   return out;
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function sortedByName(items: readonly { name: string }[]): boolean {
+  for (let i = 1; i < items.length; i++) if (byName(items[i - 1], items[i]) > 0) return false;
+  return true;
 }
 
 function hasName(v: unknown): v is { name: string } {
