@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { OBJECT_PARTITIONS } from '#contracts';
+import { createTopicsWithLeaders } from '#kafka';
 import { median, perSecond } from './stats.js';
 
 export type BenchCompression = 'none' | 'gzip';
@@ -105,10 +106,7 @@ export async function createBenchTopic(kafka: Kafka, topic: string, partitions: 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
     // A brand-new topic can answer NOT_LEADER_OR_FOLLOWER for a moment after its leaders are elected; poll with
     // ListOffsets (one request per partition leader) so the first timed send does not pay for those retries.
     for (let attempt = 1; ; attempt++) {

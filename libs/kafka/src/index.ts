@@ -7,4 +7,5 @@ export * from './kafka-event-log.js';
 export * from './memory-event-log.js';
 export * from './partitioner.js';
 export * from './retry.js';
+export * from './topic-creation.js';
 export * from './event-log.module.js';

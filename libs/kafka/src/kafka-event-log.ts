@@ -23,6 +23,7 @@ import type {
 import { toKafkaJsConfig, type KafkaConnection } from './kafka-config.js';
 import { toConsumedRecord } from './kafka-records.js';
 import { readPartitionsToEnd } from './kafka-topic-reader.js';
+import { createTopicsWithLeaders } from './topic-creation.js';
 import { PartitionPreparation, tpKey } from './partition-preparation.js';
 
 const log = componentLogger('kafka');
@@ -96,9 +97,9 @@ export class KafkaEventLog implements EventLog {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(this.n(s.name)));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
+      await createTopicsWithLeaders(
+        admin,
+        missing.map((s) => ({
           topic: this.n(s.name),
           numPartitions: s.partitions,
           replicationFactor: -1,
@@ -107,7 +108,7 @@ export class KafkaEventLog implements EventLog {
             ...(s.cleanupPolicy === 'delete' ? [{ name: 'retention.ms', value: String(s.retentionMs) }] : []),
           ],
         })),
-      });
+      );
       log.info({ topics: missing.map((s) => s.name) }, 'created topics');
     }
     for (const s of specs.filter((x) => existing.has(this.n(x.name)))) {
