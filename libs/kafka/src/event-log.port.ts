@@ -64,7 +64,9 @@ export interface ConsumeOptions {
    * commit (broker round trips) overlap another's processing. Above 1 the handler must keep what it buffers per
    * partition: handle() calls of different partitions interleave, flush(tp) publishes only tp's output, and
    * prepare/prepareAll/release touch only the partitions they name. Each partition's records still arrive in
-   * order, one batch at a time. The in-process log runs batches one after another, an allowed interleaving.
+   * order, one batch at a time. The Kafka log handles the batches in hand in turns (HandlingTurns), one batch's
+   * records at a time while the others' output is published; they still interleave when one waits outside its turn
+   * (retry backoff, a dead-letter publish). The in-process log runs batches one after another.
    */
   partitionsConcurrently?: number;
 }
