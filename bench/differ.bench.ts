@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS, TOPICS, type WatchedResource } from '#contracts';
-import { KafkaConnectionSchema, KafkaEventLog, type LogRecord } from '#kafka';
+import { createTopicsWithLeaders, KafkaConnectionSchema, KafkaEventLog, type LogRecord } from '#kafka';
 import { DifferHandler } from '../apps/differ/src/differ.handler.js';
 import { resolveDifferOptions } from '../apps/differ/src/differ.options.js';
 import { DifferProcessor } from '../apps/differ/src/differ.processor.js';
@@ -59,14 +59,19 @@ function connection(prefix: string) {
   });
 }
 
+/** Every topic of this invocation starts with it: each run makes fresh ones. */
+const TOPIC_PREFIX = `bench-differ-${randomUUID().slice(0, 8)}-`;
+
 /**
- * Deletes a run's topics: every run makes fresh ones, and a broker reused across bench runs (KAFKA_BROKERS) piled
- * up thousands of partitions until it died of too many open files.
+ * Deletes this invocation's topics once all runs are done: a broker reused across invocations (KAFKA_BROKERS) piled
+ * up thousands of partitions until it died of too many open files. Not between runs: topics created right after
+ * others were deleted were at times unknown to the metadata kafkajs waits for, and the run failed.
  */
-async function dropRunTopics(kafka: Kafka, prefix: string): Promise<void> {
+async function dropTopics(): Promise<void> {
+  const kafka = new Kafka({ clientId: 'bench-admin', brokers: BROKERS, logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(TOPIC_PREFIX));
   await admin.disconnect();
   await deleteBenchTopics(kafka, topics);
 }
@@ -130,10 +135,9 @@ async function passthrough(prefix: string, records: number, tag: string): Promis
   const kafka = new Kafka({ clientId: 'bench-passthrough', brokers: BROKERS, logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic: `${prefix}passthrough-${tag}`, numPartitions: TOPICS.changes.partitions }],
-  });
+  await createTopicsWithLeaders(admin, [
+    { topic: `${prefix}passthrough-${tag}`, numPartitions: TOPICS.changes.partitions },
+  ]);
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -172,7 +176,7 @@ async function passthrough(prefix: string, records: number, tag: string): Promis
 async function throughput(
   run: number,
 ): Promise<{ ratio: number; changesPerS: number; passthroughPerS: number; loopDelayMaxMs: number }> {
-  const prefix = `bench-differ-${randomUUID().slice(0, 8)}.`;
+  const prefix = `${TOPIC_PREFIX}${run}.`;
   const log = new KafkaEventLog(connection(prefix));
   await log.ensureTopics(ALL_TOPICS);
   const records = await feed(log, THROUGHPUT_OBJECTS, THROUGHPUT_CHANGES);
@@ -214,7 +218,6 @@ async function throughput(
     seconds: +after.toFixed(2),
     recordsPerS: Math.round(records / after),
   });
-  await dropRunTopics(kafka, prefix);
   const passthroughPerS = records / ((before + after) / 2);
   const differPerS = records / seconds;
   const changesPerS = THROUGHPUT_CHANGES / seconds;
@@ -288,7 +291,7 @@ function runRebuildChild(prefix: string): Promise<RebuildResult> {
 }
 
 async function state(): Promise<{ rssMiB: number; rebuildS: number }> {
-  const prefix = `bench-differ-state-${randomUUID().slice(0, 8)}.`;
+  const prefix = `${TOPIC_PREFIX}state.`;
   const log = new KafkaEventLog(connection(prefix));
   await log.ensureTopics(ALL_TOPICS);
   await feed(log, STATE_OBJECTS, 0);
@@ -311,7 +314,6 @@ async function state(): Promise<{ rssMiB: number; rebuildS: number }> {
     say('state rebuilt from changelog (child process)', { run, ...r, seconds: +r.seconds.toFixed(1) });
     results.push(r);
   }
-  await dropRunTopics(kafka, prefix);
   return { rssMiB: median(results.map((r) => r.rssMiB)), rebuildS: median(results.map((r) => r.seconds)) };
 }
 
@@ -338,6 +340,7 @@ async function main() {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
+    await dropTopics().catch((err: unknown) => say('could not delete the topics', { err: String(err) }));
     await broker.stop();
   }
   // kafkajs leaves timers behind.
