@@ -3,13 +3,15 @@
 //
 //   npm run build && node scripts/eval-scenarios.mjs [folder] [--only <substring>] [--group-by-prefix]
 //     [--group-by topology|fault|prefix]   (topology: truth.meta.topology, fault: truth.rootCause.type)
+//     [--dump <file.jsonl>]   also writes every scenario's full ranked answer (top 10), one JSON line each, so that
+//                             two builds can be compared byte for byte (`cmp a.jsonl b.jsonl`)
 //
 // For every <id>.jsonl with an <id>.truth.json in the folder (default ../shared/scenarios/public), runs the replay
 // with --rank-at truth.query.at and --symptom truth.query.symptom, finds the rank of the true root cause, and
 // prints per-scenario ranks and AC@1, AC@3, AC@5, MRR for the product and two baselines (newest spec/data change
 // first, cluster-wide and within the symptom's namespace), plus the median wall time per run. The last line is
 // one JSON object. The truth files are read here only, to score; the product never sees them.
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +22,7 @@ const flag = (name) => {
   return i >= 0 ? args.splice(i, 2)[1] : undefined;
 };
 const only = flag('--only');
+const dump = flag('--dump');
 const groupBy = flag('--group-by') ?? (args.includes('--group-by-prefix') ? 'prefix' : undefined);
 /** The group a scenario is reported under: its id without the trailing numbers, its topology or its fault type. */
 const groupOf = (id, truth) =>
@@ -68,6 +71,7 @@ const ids = readdirSync(folder)
   .sort();
 
 const rows = [];
+if (dump) writeFileSync(dump, '');
 for (const id of ids) {
   const file = readdirSync(folder).includes(`${id}.jsonl`)
     ? join(folder, `${id}.jsonl`)
@@ -78,10 +82,12 @@ for (const id of ids) {
   let causes = [];
   let error;
   try {
-    causes = (await runReplay({ file, rankAt: at, symptom: truth.query.symptom })).causes;
+    causes = (await runReplay({ file, rankAt: at, symptom: truth.query.symptom, top: dump ? 10 : undefined }))
+      .causes;
   } catch (err) {
     error = String(err);
   }
+  if (dump) appendFileSync(dump, `${JSON.stringify({ id, error, causes })}\n`);
   const millis = performance.now() - started;
   const changes = (await runReplay({ file, rankAt: at, print: 'changes' })).lines ?? [];
   const rc = truth.rootCause;
