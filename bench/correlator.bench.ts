@@ -3,14 +3,13 @@
  * cluster (50,000 resources, 200,000 change events, anomalies). Target: RankCauses p99 <= 100 ms.
  * Last stdout line: {"bench":"correlator","rank_p50_ms":A,"rank_p99_ms":B,"rss_mib":M}. Progress on stderr.
  */
+import { ObservedEngine, type CausalityEngine } from '#correlation';
 import { MemoryEventLog } from '#kafka';
 import { parseCorrelatorConfig } from '../apps/correlator/src/config/correlator.config.js';
 import { defaultEngine } from '../apps/correlator/src/correlator.defaults.js';
-import { ChangeFeed } from '../apps/correlator/src/grpc/change-feed.js';
+import { ChangeFeed } from '../apps/correlator/src/feed/change-feed.js';
 import { GrpcApiServer } from '../apps/correlator/src/grpc/grpc-api.server.js';
 import { incidentAssistantHandlers } from '../apps/correlator/src/grpc/incident-assistant.handlers.js';
-import { ObservedEngine } from '../apps/correlator/src/grpc/observed-engine.js';
-import type { CausalityEngine } from '../apps/correlator/src/engine/causality-engine.js';
 import { connect } from '../apps/correlator/src/grpc/testing/grpc-test-client.js';
 import { IncidentTracker } from '../apps/correlator/src/incidents/incident-tracker.js';
 import { generateCluster } from './synthetic-cluster.js';

@@ -1,6 +1,6 @@
 import { displayRef } from '#contracts';
 import { parseNodeId, type Relation } from '#graph';
-import type { CausePathStep, RankedCause, ResourceSelector } from '../engine/correlation-queries.js';
+import type { CausePathStep, RankedCause, ResourceSelector } from '../correlation-queries.js';
 import type { GroupExplanation, ScoredCandidate } from './cause-ranker.js';
 
 /** Each relation read in the direction a failure travels (from the dependency to the dependent). */

@@ -22,7 +22,7 @@ import type {
   ResourceSelector,
   TimelineEntry,
   TimelineQuery,
-} from './correlation-queries.js';
+} from '../correlation-queries.js';
 
 export interface CausalityEngineOptions {
   /** Cluster assumed when a query names none. Default: the only cluster seen, else 'default'. */
