@@ -7,55 +7,13 @@ import { firstBreakCompetition } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
 import { LAG, lagPlausibility, looseLagPlausibility, promptLagPlausibility } from './lag-model.js';
 import { ReachIndex, type ReachCache, type ReachLookup } from './reach-index.js';
-
-/** How well one change explains one evidence group. */
-export interface GroupExplanation {
-  group: EvidenceGroup;
-  /** reach x timing x (not already broken), in [0, 1]. */
-  strength: number;
-  /** The same with the prompt lag reading: how strongly this change can claim the first break (see below). */
-  claim: number;
-  reach: number;
-  /** The path the fault takes; undefined when the link is only presumed (open namespace). */
-  path?: Reach;
-  /** Reached without calls: the changed workload itself, or the consumers/targets of a changed ConfigMap/Secret/policy. */
-  direct: boolean;
-  firstOnset?: number;
-  preexisting: boolean;
-}
-
-export interface ScoredCandidate {
-  candidate: Candidate;
-  origin: string;
-  score: number;
-  explained: number;
-  competition: number;
-  explanations: GroupExplanation[];
-  /** The nearest workload a fault of the changed resource reaches (a ConfigMap's consumer, a policy's target). */
-  bridge?: { node: string; reach: Reach };
-  /** The outage the manifests say this change causes (a served workload scaled to zero, callers denied). */
-  effect?: CertainBreak;
-  /** The prior the score used: the candidate's, raised by a certain break. */
-  prior: number;
-  /** A certain break (at or after this change) that explains the same symptoms away (explaining-away.ts). */
-  explainedAwayBy?: { candidate: Candidate; overlap: number };
-  /** Earlier changes that already explain what this one explains, strongest first. */
-  competitors: Array<{ candidate: Candidate; overlap: number }>;
-}
+import type { GroupExplanation, ScoredCandidate } from './scored-candidate.js';
+import type { SparseExplanations } from './sparse-explanations.js';
 
 /** What explains the incident best: the first `top` candidates, and the sum of every candidate's score. */
 export interface CandidateRanking {
   top: ScoredCandidate[];
   total: number;
-}
-
-/** The part of one candidate's explanations that is not zero, by ascending group index. */
-export interface SparseExplanations {
-  groups: number[];
-  strength: number[];
-  claim: number[];
-  /** Whether the group is reached without calls (GroupExplanation.direct). */
-  direct: boolean[];
 }
 
 /** Weight of symptoms of a workload's own containers reached only through calls (a callee's failure rarely crashes its callers). */
