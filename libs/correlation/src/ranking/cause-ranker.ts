@@ -10,6 +10,21 @@ import { ReachIndex, type ReachCache, type ReachLookup } from './reach-index.js'
 import type { GroupExplanation, ScoredCandidate } from './scored-candidate.js';
 import type { SparseExplanations } from './sparse-explanations.js';
 
+/** What rankCandidates weighs: the candidate changes against the incident's evidence groups, at the query's time. */
+export interface CandidateRankingInput {
+  graph: DependencyGraph;
+  candidates: readonly Candidate[];
+  groups: readonly EvidenceGroup[];
+  /** The query's time, in epoch milliseconds. */
+  at: number;
+  /** The graph node of the symptom the query names, if it names one. */
+  symptomNode: string | undefined;
+  /** How many of the best candidates are returned, with their full explanation. */
+  top: number;
+  /** Propagation searches kept between queries until the graph changes. */
+  cache?: ReachCache;
+}
+
 /** What explains the incident best: the first `top` candidates, and the sum of every candidate's score. */
 export interface CandidateRanking {
   top: ScoredCandidate[];
@@ -41,15 +56,8 @@ const MAX_PRIOR = 0.98;
  * and scores prior x BASELINE. Sums keep the order of the dense computation (zeros left out), so the scores are
  * the same to the last bit. Only the returned candidates get their full explanation.
  */
-export function rankCandidates(
-  graph: DependencyGraph,
-  candidates: readonly Candidate[],
-  groups: readonly EvidenceGroup[],
-  at: number,
-  symptomNode: string | undefined,
-  top: number,
-  cache?: ReachCache,
-): CandidateRanking {
+export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
+  const { graph, candidates, groups, at, symptomNode, top, cache } = input;
   const totalWeight = groups.reduce((s, g) => s + g.relevance * g.weight, 0) || 1;
   const reach = new ReachIndex(graph, groups, cache);
   const n = candidates.length;
