@@ -10,8 +10,8 @@ import { defaultEngine } from '../apps/correlator/src/correlator.defaults.js';
 import { ChangeFeed } from '../apps/correlator/src/feed/change-feed.js';
 import { GrpcApiServer } from '../apps/correlator/src/grpc/grpc-api.server.js';
 import { incidentAssistantHandlers } from '../apps/correlator/src/grpc/incident-assistant.handlers.js';
-import { connect } from '../apps/correlator/src/grpc/testing/grpc-test-client.js';
 import { IncidentTracker } from '../apps/correlator/src/incidents/incident-tracker.js';
+import { rankCausesClient } from './lib/rank-causes-client.js';
 import { generateCluster } from './synthetic-cluster.js';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 50_000);
@@ -97,7 +97,7 @@ async function main() {
     }),
   );
   const port = await server.start();
-  const client = connect(port);
+  const client = rankCausesClient(port);
   const ts = (ms: number) => ({ seconds: String(Math.floor(ms / 1000)), nanos: 0 });
 
   // Investigations as people run them: a symptom service with an anomaly, a few minutes after its onset.

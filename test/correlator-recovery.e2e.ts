@@ -9,7 +9,7 @@ import { generateCluster } from '../bench/synthetic-cluster.js';
 import { CorrelatorModule } from '../apps/correlator/src/correlator.module.js';
 import { CorrelatorRuntime } from '../apps/correlator/src/correlator.runtime.js';
 import { CORRELATION_ENGINE } from '../apps/correlator/src/correlator.module.js';
-import { connect } from '../apps/correlator/src/grpc/testing/grpc-test-client.js';
+import { connect } from './support/grpc-test-client.js';
 import { kafkaBrokers, uniqueTopicPrefix } from './support/kafka.js';
 
 /**

@@ -4,7 +4,7 @@ import { BOOKKEEPING_HEADER, encodeMessage, TOPICS } from '#contracts';
 import { CausalityEngine } from '#correlation';
 import { MemoryEventLog } from '#kafka';
 import { CorrelatorProcessor } from './correlator.processor.js';
-import { alert, change, deployment } from '../../../libs/correlation/src/engine/testing/fixtures.js';
+import { alert, change, deployment } from '../../../test/support/correlation-fixtures.js';
 
 async function drained(log: MemoryEventLog): Promise<void> {
   while (!(await log.drained('ia-correlator', CorrelatorProcessor.TOPICS))) await sleep(2);

@@ -8,8 +8,8 @@ import { ChangeFeed } from '../feed/change-feed.js';
 import { IncidentTracker } from '../incidents/incident-tracker.js';
 import { GrpcApiServer } from './grpc-api.server.js';
 import { incidentAssistantHandlers } from './incident-assistant.handlers.js';
-import { FakeEngine, makeAnomaly, makeChange } from './testing/fake-engine.js';
-import { connect, listServicesByReflection } from './testing/grpc-test-client.js';
+import { FakeEngine, makeAnomaly, makeChange } from '../../../../test/support/fake-engine.js';
+import { connect, listServicesByReflection } from '../../../../test/support/grpc-test-client.js';
 import { INCIDENT_ASSISTANT_SERVICE } from './proto-files.js';
 
 const config = parseCorrelatorConfig({
