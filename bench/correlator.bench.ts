@@ -3,16 +3,15 @@
  * cluster (50,000 resources, 200,000 change events, anomalies). Target: RankCauses p99 <= 100 ms.
  * Last stdout line: {"bench":"correlator","rank_p50_ms":A,"rank_p99_ms":B,"rss_mib":M}. Progress on stderr.
  */
+import { ObservedEngine, type CausalityEngine } from '#correlation';
 import { MemoryEventLog } from '#kafka';
 import { parseCorrelatorConfig } from '../apps/correlator/src/config/correlator.config.js';
 import { defaultEngine } from '../apps/correlator/src/correlator.defaults.js';
-import { ChangeFeed } from '../apps/correlator/src/grpc/change-feed.js';
+import { ChangeFeed } from '../apps/correlator/src/feed/change-feed.js';
 import { GrpcApiServer } from '../apps/correlator/src/grpc/grpc-api.server.js';
 import { incidentAssistantHandlers } from '../apps/correlator/src/grpc/incident-assistant.handlers.js';
-import { ObservedEngine } from '../apps/correlator/src/grpc/observed-engine.js';
-import type { CausalityEngine } from '../apps/correlator/src/engine/causality-engine.js';
-import { connect } from '../apps/correlator/src/grpc/testing/grpc-test-client.js';
 import { IncidentTracker } from '../apps/correlator/src/incidents/incident-tracker.js';
+import { rankCausesClient } from './lib/rank-causes-client.js';
 import { generateCluster } from './synthetic-cluster.js';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 50_000);
@@ -98,7 +97,7 @@ async function main() {
     }),
   );
   const port = await server.start();
-  const client = connect(port);
+  const client = rankCausesClient(port);
   const ts = (ms: number) => ({ seconds: String(Math.floor(ms / 1000)), nanos: 0 });
 
   // Investigations as people run them: a symptom service with an anomaly, a few minutes after its onset.

@@ -3,13 +3,13 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALL_TOPICS, CE_TYPES, cloudEventHeaders, encodeMessage, objectKey, TOPICS } from '#contracts';
+import type { CorrelationEngine } from '#correlation';
 import { EventLogModule, KafkaConnectionSchema, KafkaEventLog } from '#kafka';
 import { generateCluster } from '../bench/synthetic-cluster.js';
 import { CorrelatorModule } from '../apps/correlator/src/correlator.module.js';
 import { CorrelatorRuntime } from '../apps/correlator/src/correlator.runtime.js';
 import { CORRELATION_ENGINE } from '../apps/correlator/src/correlator.module.js';
-import type { CorrelationEngine } from '../apps/correlator/src/engine/correlation-queries.js';
-import { connect } from '../apps/correlator/src/grpc/testing/grpc-test-client.js';
+import { connect } from './support/grpc-test-client.js';
 import { kafkaBrokers, uniqueTopicPrefix } from './support/kafka.js';
 
 /**

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { CausalityEngine, type CorrelationEngine } from '#correlation';
 import type { EventLog } from '#kafka';
 import { AlertIntake } from './alerts/alert-intake.js';
 import type { CorrelatorConfig } from './config/correlator.config.js';
 import { CorrelatorProcessor } from './correlator.processor.js';
-import { CausalityEngine } from './engine/causality-engine.js';
 import type { EngineFeeder } from './correlator.runtime.js';
-import type { CorrelationEngine } from './engine/correlation-queries.js';
 import type { AlertSink } from './http/alert-sink.js';
 
 /**

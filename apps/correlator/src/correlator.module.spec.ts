@@ -7,8 +7,8 @@ import { EventLogModule, MemoryEventLog } from '#kafka';
 import { ObservabilityModule } from '#observability';
 import { CorrelatorModule } from './correlator.module.js';
 import { CorrelatorRuntime, type EngineFeeder } from './correlator.runtime.js';
-import { FakeEngine } from './grpc/testing/fake-engine.js';
-import { connect } from './grpc/testing/grpc-test-client.js';
+import { FakeEngine } from '../../../test/support/fake-engine.js';
+import { connect } from '../../../test/support/grpc-test-client.js';
 
 /** A feeder whose catch-up the test releases, to see readiness follow it. */
 class ScriptedFeeder implements EngineFeeder {

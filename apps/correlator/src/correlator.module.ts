@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { ObservedEngine, type CorrelationEngine } from '#correlation';
 import { EVENT_LOG, type EventLog } from '#kafka';
 import {
   CORRELATOR_CONFIG,
@@ -9,9 +10,7 @@ import {
   type CorrelatorConfigInput,
 } from './config/correlator.config.js';
 import { CorrelatorRuntime, ENGINE_FEEDER, type EngineFeeder } from './correlator.runtime.js';
-import type { CorrelationEngine } from './engine/correlation-queries.js';
-import { ChangeFeed } from './grpc/change-feed.js';
-import { ObservedEngine } from './grpc/observed-engine.js';
+import { ChangeFeed } from './feed/change-feed.js';
 import { ALERT_INTAKE, type AlertSink } from './http/alert-sink.js';
 import { AlertmanagerWebhookController } from './http/alertmanager-webhook.controller.js';
 import { IncidentTracker } from './incidents/incident-tracker.js';
@@ -23,7 +22,7 @@ export const CORRELATION_ENGINE = Symbol('CORRELATION_ENGINE');
 export interface CorrelatorModuleOptions {
   /** Settings instead of the CORRELATOR_* environment (tests, all-in-one with flags). */
   config?: CorrelatorConfigInput;
-  /** The engine implementation; default: the ranking engine of apps/correlator/src/engine. */
+  /** The engine implementation; default: the ranking engine of libs/correlation. */
   engine?: () => CorrelationEngine;
   /** What feeds the engine from the log; default: the CorrelatorProcessor. */
   feeder?: (log: EventLog, engine: CorrelationEngine, config: CorrelatorConfig) => EngineFeeder;

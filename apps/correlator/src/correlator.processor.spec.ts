@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BOOKKEEPING_HEADER, encodeMessage, TOPICS } from '#contracts';
+import { CausalityEngine } from '#correlation';
 import { MemoryEventLog } from '#kafka';
 import { CorrelatorProcessor } from './correlator.processor.js';
-import { CausalityEngine } from './engine/causality-engine.js';
-import { alert, change, deployment } from './engine/testing/fixtures.js';
+import { alert, change, deployment } from '../../../test/support/correlation-fixtures.js';
 
 async function drained(log: MemoryEventLog): Promise<void> {
   while (!(await log.drained('ia-correlator', CorrelatorProcessor.TOPICS))) await sleep(2);

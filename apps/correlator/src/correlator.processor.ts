@@ -6,10 +6,9 @@ import {
   ObjectStateSchema,
   TOPICS,
 } from '#contracts';
+import { IdleWarmer, type CorrelationEngine, type IdleWarmerOptions } from '#correlation';
 import type { ConsumedRecord, ConsumerHandle, EventLog, RecordHandler } from '#kafka';
 import { componentLogger } from '#observability';
-import type { CorrelationEngine } from './engine/correlation-queries.js';
-import { IdleWarmer, type IdleWarmerOptions } from './engine/idle-warmer.js';
 
 const log = componentLogger('correlator-processor');
 

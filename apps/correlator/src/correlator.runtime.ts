@@ -5,14 +5,14 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { ObservedEngine } from '#correlation';
 import { EVENT_LOG, type EventLog } from '#kafka';
 import { componentLogger, gauge, ReadinessRegistry } from '#observability';
 import { CORRELATOR_CONFIG, type CorrelatorConfig } from './config/correlator.config.js';
+import { ChangeFeed } from './feed/change-feed.js';
 import { HubForwarder } from './forwarder/hub-forwarder.js';
-import { ChangeFeed } from './grpc/change-feed.js';
 import { GrpcApiServer } from './grpc/grpc-api.server.js';
 import { incidentAssistantHandlers } from './grpc/incident-assistant.handlers.js';
-import { ObservedEngine } from './grpc/observed-engine.js';
 import { IncidentTracker } from './incidents/incident-tracker.js';
 
 const log = componentLogger('correlator');

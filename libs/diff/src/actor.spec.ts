@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attributeActor, creationActor } from './actor.js';
-import { deployment } from './fixtures.spec-helper.js';
+import { deployment } from '../../../test/support/diff-fixtures.js';
 import { managerKind } from './manager-kind.js';
 import { DEFAULT_IGNORE_RULES, Normalizer } from './normalize.js';
 import { diffObjects } from './object-diff.js';

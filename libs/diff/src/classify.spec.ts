@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyLifecycle, classifyUpdate } from './classify.js';
-import { deployment } from './fixtures.spec-helper.js';
+import { deployment } from '../../../test/support/diff-fixtures.js';
 import { DEFAULT_IGNORE_RULES, Normalizer } from './normalize.js';
 import { diffObjects } from './object-diff.js';
 

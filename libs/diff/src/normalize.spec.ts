@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deployment } from './fixtures.spec-helper.js';
+import { deployment } from '../../../test/support/diff-fixtures.js';
 import { parsePointer, removeAtPointer } from './json-pointer.js';
 import { DEFAULT_IGNORE_RULES, DIGEST_PREFIX, Normalizer, type IgnoreRule } from './normalize.js';
 

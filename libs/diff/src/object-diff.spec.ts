@@ -1,6 +1,6 @@
 import { create } from 'jsondiffpatch';
 import { describe, expect, it } from 'vitest';
-import { deployment } from './fixtures.spec-helper.js';
+import { deployment } from '../../../test/support/diff-fixtures.js';
 import { DEFAULT_IGNORE_RULES, Normalizer } from './normalize.js';
 import { diffJson, diffObjects, itemIdentity } from './object-diff.js';
 

@@ -3,6 +3,7 @@ import { Module, type DynamicModule, type INestApplication } from '@nestjs/commo
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { ALL_TOPICS } from '#contracts';
+import type { CorrelationEngine } from '#correlation';
 import { EventLogModule, MemoryEventLog } from '#kafka';
 import { componentLogger, ObservabilityModule, PinoNestLogger } from '#observability';
 import {
@@ -11,7 +12,6 @@ import {
 } from '../../../correlator/src/config/correlator.config.js';
 import { CORRELATION_ENGINE, CorrelatorModule } from '../../../correlator/src/correlator.module.js';
 import { CorrelatorProcessor } from '../../../correlator/src/correlator.processor.js';
-import type { CorrelationEngine } from '../../../correlator/src/engine/correlation-queries.js';
 import { ALERT_INTAKE, type AlertSink } from '../../../correlator/src/http/alert-sink.js';
 import { DifferModule } from '../../../differ/src/differ.module.js';
 import { watcherSettingsFromEnv } from '../../../watcher/src/config/watcher.config.js';

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPICS, type AnomalySignal } from '#contracts';
+import { CausalityEngine, type RankResult } from '#correlation';
 import { MemoryEventLog, type ConsumedRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
 import { componentLogger } from '#observability';
 import { AlertIntake } from '../../../correlator/src/alerts/alert-intake.js';
 import { CorrelatorProcessor } from '../../../correlator/src/correlator.processor.js';
-import { CausalityEngine } from '../../../correlator/src/engine/causality-engine.js';
-import type { RankResult } from '../../../correlator/src/engine/correlation-queries.js';
 import { DifferProcessor } from '../../../differ/src/differ.processor.js';
 import {
   ScenarioReplaySource,

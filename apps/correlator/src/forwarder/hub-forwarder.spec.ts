@@ -4,7 +4,7 @@ import { DLQ_HEADERS, encodeMessage, TOPICS } from '#contracts';
 import { MemoryEventLog } from '#kafka';
 import { parseCorrelatorConfig } from '../config/correlator.config.js';
 import { HUB_PROTO, loadProtos, serviceDefinition } from '../grpc/proto-files.js';
-import { makeChange } from '../grpc/testing/fake-engine.js';
+import { makeChange } from '../../../../test/support/fake-engine.js';
 import { HubForwarder } from './hub-forwarder.js';
 
 interface Received {

@@ -6,12 +6,12 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEventLog } from '#kafka';
 import { parseCorrelatorConfig } from '../config/correlator.config.js';
+import { ChangeFeed } from '../feed/change-feed.js';
 import { IncidentTracker } from '../incidents/incident-tracker.js';
-import { ChangeFeed } from './change-feed.js';
 import { GrpcApiServer } from './grpc-api.server.js';
 import { incidentAssistantHandlers } from './incident-assistant.handlers.js';
-import { FakeEngine } from './testing/fake-engine.js';
-import { connect } from './testing/grpc-test-client.js';
+import { FakeEngine } from '../../../../test/support/fake-engine.js';
+import { connect } from '../../../../test/support/grpc-test-client.js';
 
 /** A self-signed certificate for 127.0.0.1, made with the system's openssl. */
 function selfSigned() {

@@ -1,15 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, type AnomalySignal } from '#contracts';
+import { ObservedEngine } from '#correlation';
 import { MemoryEventLog } from '#kafka';
 import { parseCorrelatorConfig } from '../config/correlator.config.js';
+import { ChangeFeed } from '../feed/change-feed.js';
 import { IncidentTracker } from '../incidents/incident-tracker.js';
-import { ChangeFeed } from './change-feed.js';
 import { GrpcApiServer } from './grpc-api.server.js';
 import { incidentAssistantHandlers } from './incident-assistant.handlers.js';
-import { ObservedEngine } from './observed-engine.js';
-import { FakeEngine, makeAnomaly, makeChange } from './testing/fake-engine.js';
-import { connect, listServicesByReflection } from './testing/grpc-test-client.js';
+import { FakeEngine, makeAnomaly, makeChange } from '../../../../test/support/fake-engine.js';
+import { connect, listServicesByReflection } from '../../../../test/support/grpc-test-client.js';
 import { INCIDENT_ASSISTANT_SERVICE } from './proto-files.js';
 
 const config = parseCorrelatorConfig({

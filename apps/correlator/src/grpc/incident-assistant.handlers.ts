@@ -9,12 +9,12 @@ import {
   AnomalySignalSchema,
   type AnomalySignal,
 } from '#contracts';
+import type { CorrelationEngine } from '#correlation';
 import type { EventLog } from '#kafka';
 import { componentLogger, counter, histogram } from '#observability';
-import type { CorrelationEngine } from '../engine/correlation-queries.js';
 import type { IncidentTracker } from '../incidents/incident-tracker.js';
 import type { Incident } from '../incidents/incident.js';
-import type { ChangeFeed } from './change-feed.js';
+import type { ChangeFeed } from '../feed/change-feed.js';
 import { watchChanges } from './watch-changes.stream.js';
 import { ensureStillWanted, GrpcError, parseRequest } from './grpc-errors.js';
 import {

@@ -1,10 +1,5 @@
 import type { AnomalySignal, ChangeEvent, SubjectRef } from '#contracts';
-import type {
-  DependencyGraphView,
-  RankedCause,
-  ResourceSelector,
-  TimelineEntry,
-} from '../engine/correlation-queries.js';
+import type { DependencyGraphView, RankedCause, ResourceSelector, TimelineEntry } from '#correlation';
 
 /**
  * Contract objects -> the plain objects @grpc/proto-loader serialises (camelCase field names, Timestamp as

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ChangeEvent } from '#contracts';
 import { counter } from '#observability';
-import { matchesFilter, type ChangeFeed } from './change-feed.js';
+import { matchesFilter, type ChangeFeed } from '../feed/change-feed.js';
 import { parseRequest } from './grpc-errors.js';
 import { changeToProto } from './proto-mapping.js';
 import { WatchChangesRequestSchema } from './request-schemas.js';

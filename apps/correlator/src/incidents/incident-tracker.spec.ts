@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCorrelatorConfig } from '../config/correlator.config.js';
-import { FakeEngine, makeAnomaly, makeChange } from '../grpc/testing/fake-engine.js';
+import { FakeEngine, makeAnomaly, makeChange } from '../../../../test/support/fake-engine.js';
 import { IncidentTracker } from './incident-tracker.js';
 
 const T0 = Date.parse('2025-06-05T04:00:00.000Z');

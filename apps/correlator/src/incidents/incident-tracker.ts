@@ -1,7 +1,7 @@
 import type { AnomalySignal, ChangeEvent } from '#contracts';
 import { stableId } from '#contracts';
+import type { CorrelationEngine, ResourceSelector } from '#correlation';
 import { componentLogger, counter, gauge } from '#observability';
-import type { CorrelationEngine, ResourceSelector } from '../engine/correlation-queries.js';
 import type { CorrelatorConfig } from '../config/correlator.config.js';
 import { resourceKey, type Incident } from './incident.js';
 

@@ -1,5 +1,5 @@
 import type { AnomalySignal } from '#contracts';
-import type { RankedCause } from '../engine/correlation-queries.js';
+import type { RankedCause } from '#correlation';
 
 /** A group of anomalies that are close in time and connected in the dependency graph, with its likely causes. */
 export interface Incident {

@@ -1,7 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ChangeEvent } from '#contracts';
 import { CausalityEngine } from '../engine/causality-engine.js';
-import { alert, change, deployment, objectState, service } from '../engine/testing/fixtures.js';
+import {
+  alert,
+  change,
+  deployment,
+  objectState,
+  service,
+} from '../../../../test/support/correlation-fixtures.js';
 import { toCandidate } from './candidate-changes.js';
 import { callersOf, certainBreak } from './change-effect.js';
 

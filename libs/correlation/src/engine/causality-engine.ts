@@ -22,7 +22,7 @@ import type {
   ResourceSelector,
   TimelineEntry,
   TimelineQuery,
-} from './correlation-queries.js';
+} from '../correlation-queries.js';
 
 export interface CausalityEngineOptions {
   /** Cluster assumed when a query names none. Default: the only cluster seen, else 'default'. */
@@ -129,7 +129,15 @@ export class CausalityEngine implements CorrelationEngine {
       rollouts: (node) => this.changes.rolloutTimes(node, at, cluster),
     });
     this.seedInterest();
-    const ranking = rankCandidates(this.graph, candidates, groups, at, symptomNode, top, this.reach);
+    const ranking = rankCandidates({
+      graph: this.graph,
+      candidates,
+      groups,
+      at,
+      symptomNode,
+      top,
+      cache: this.reach,
+    });
     const causes = ranking.top.map((s) => ({ change: s.candidate.change, ...explain(s, ranking.total) }));
     const anomalies = groups
       .filter((g) => g.relevance >= 0.3)

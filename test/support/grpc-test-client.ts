@@ -10,11 +10,11 @@ import {
   loadProtos,
   PROTO_LOAD_OPTIONS,
   SERVICE_PROTO,
-} from '../proto-files.js';
+} from '../../apps/correlator/src/grpc/proto-files.js';
 
 type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
-/** Promise-returning clients of the correlator's services over a real socket, for tests and the benchmark. */
+/** Promise-returning clients of the correlator's services over a real socket, for tests. */
 export function connect(
   port: number,
   options: { token?: string; credentials?: grpc.ChannelCredentials } = {},

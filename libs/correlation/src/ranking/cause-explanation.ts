@@ -1,7 +1,7 @@
 import { displayRef } from '#contracts';
 import { parseNodeId, type Relation } from '#graph';
-import type { CausePathStep, RankedCause, ResourceSelector } from '../engine/correlation-queries.js';
-import type { GroupExplanation, ScoredCandidate } from './cause-ranker.js';
+import type { CausePathStep, RankedCause, ResourceSelector } from '../correlation-queries.js';
+import type { GroupExplanation, ScoredCandidate } from './scored-candidate.js';
 
 /** Each relation read in the direction a failure travels (from the dependency to the dependent). */
 const FAILURE_DIRECTION: Record<Relation, string> = {

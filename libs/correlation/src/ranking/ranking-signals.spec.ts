@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alert, change, podSignal } from '../engine/testing/fixtures.js';
+import { alert, change, podSignal } from '../../../../test/support/correlation-fixtures.js';
 import { evidenceWeight, natureOf } from './anomaly-nature.js';
 import { toCandidate } from './candidate-changes.js';
 import { diffSuspicion, quantity } from './change-suspicion.js';

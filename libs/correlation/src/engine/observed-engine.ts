@@ -7,7 +7,7 @@ import type {
   RankResult,
   TimelineEntry,
   TimelineQuery,
-} from '../engine/correlation-queries.js';
+} from '../correlation-queries.js';
 
 export interface EngineListener {
   /** The graph changed (an object was applied or removed). */

@@ -1,6 +1,6 @@
 import type { Candidate } from './candidate-changes.js';
-import type { SparseExplanations } from './cause-ranker.js';
 import type { EvidenceGroup } from './incident-evidence.js';
+import type { SparseExplanations } from './sparse-explanations.js';
 
 /** A change earlier than this before another cannot claim to have broken the system first (second precision). */
 export const SAME_TIME_MS = 1_000;

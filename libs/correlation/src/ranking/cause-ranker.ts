@@ -7,55 +7,28 @@ import { firstBreakCompetition } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
 import { LAG, lagPlausibility, looseLagPlausibility, promptLagPlausibility } from './lag-model.js';
 import { ReachIndex, type ReachCache, type ReachLookup } from './reach-index.js';
+import type { GroupExplanation, ScoredCandidate } from './scored-candidate.js';
+import type { SparseExplanations } from './sparse-explanations.js';
 
-/** How well one change explains one evidence group. */
-export interface GroupExplanation {
-  group: EvidenceGroup;
-  /** reach x timing x (not already broken), in [0, 1]. */
-  strength: number;
-  /** The same with the prompt lag reading: how strongly this change can claim the first break (see below). */
-  claim: number;
-  reach: number;
-  /** The path the fault takes; undefined when the link is only presumed (open namespace). */
-  path?: Reach;
-  /** Reached without calls: the changed workload itself, or the consumers/targets of a changed ConfigMap/Secret/policy. */
-  direct: boolean;
-  firstOnset?: number;
-  preexisting: boolean;
-}
-
-export interface ScoredCandidate {
-  candidate: Candidate;
-  origin: string;
-  score: number;
-  explained: number;
-  competition: number;
-  explanations: GroupExplanation[];
-  /** The nearest workload a fault of the changed resource reaches (a ConfigMap's consumer, a policy's target). */
-  bridge?: { node: string; reach: Reach };
-  /** The outage the manifests say this change causes (a served workload scaled to zero, callers denied). */
-  effect?: CertainBreak;
-  /** The prior the score used: the candidate's, raised by a certain break. */
-  prior: number;
-  /** A certain break (at or after this change) that explains the same symptoms away (explaining-away.ts). */
-  explainedAwayBy?: { candidate: Candidate; overlap: number };
-  /** Earlier changes that already explain what this one explains, strongest first. */
-  competitors: Array<{ candidate: Candidate; overlap: number }>;
+/** What rankCandidates weighs: the candidate changes against the incident's evidence groups, at the query's time. */
+export interface CandidateRankingInput {
+  graph: DependencyGraph;
+  candidates: readonly Candidate[];
+  groups: readonly EvidenceGroup[];
+  /** The query's time, in epoch milliseconds. */
+  at: number;
+  /** The graph node of the symptom the query names, if it names one. */
+  symptomNode: string | undefined;
+  /** How many of the best candidates are returned, with their full explanation. */
+  top: number;
+  /** Propagation searches kept between queries until the graph changes. */
+  cache?: ReachCache;
 }
 
 /** What explains the incident best: the first `top` candidates, and the sum of every candidate's score. */
 export interface CandidateRanking {
   top: ScoredCandidate[];
   total: number;
-}
-
-/** The part of one candidate's explanations that is not zero, by ascending group index. */
-export interface SparseExplanations {
-  groups: number[];
-  strength: number[];
-  claim: number[];
-  /** Whether the group is reached without calls (GroupExplanation.direct). */
-  direct: boolean[];
 }
 
 /** Weight of symptoms of a workload's own containers reached only through calls (a callee's failure rarely crashes its callers). */
@@ -83,15 +56,8 @@ const MAX_PRIOR = 0.98;
  * and scores prior x BASELINE. Sums keep the order of the dense computation (zeros left out), so the scores are
  * the same to the last bit. Only the returned candidates get their full explanation.
  */
-export function rankCandidates(
-  graph: DependencyGraph,
-  candidates: readonly Candidate[],
-  groups: readonly EvidenceGroup[],
-  at: number,
-  symptomNode: string | undefined,
-  top: number,
-  cache?: ReachCache,
-): CandidateRanking {
+export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
+  const { graph, candidates, groups, at, symptomNode, top, cache } = input;
   const totalWeight = groups.reduce((s, g) => s + g.relevance * g.weight, 0) || 1;
   const reach = new ReachIndex(graph, groups, cache);
   const n = candidates.length;

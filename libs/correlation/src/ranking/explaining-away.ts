@@ -1,7 +1,7 @@
 import type { Candidate } from './candidate-changes.js';
-import type { SparseExplanations } from './cause-ranker.js';
 import { SAME_TIME_MS } from './first-break.js';
 import type { EvidenceGroup } from './incident-evidence.js';
+import type { SparseExplanations } from './sparse-explanations.js';
 
 /**
  * Explaining away by certain breaks. A change whose outage the manifests determine (change-effect.ts: a served

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CausalityEngine } from './causality-engine.js';
 import { IdleWarmer } from './idle-warmer.js';
-import { alert, change, deployment, service } from './testing/fixtures.js';
+import { alert, change, deployment, service } from '../../../../test/support/correlation-fixtures.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

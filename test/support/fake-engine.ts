@@ -9,7 +9,7 @@ import type {
   ResourceSelector,
   TimelineEntry,
   TimelineQuery,
-} from '../../engine/correlation-queries.js';
+} from '#correlation';
 
 /**
  * A stand-in engine for the service layer's tests: newest change first, edges given by the test. It answers

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CausalityEngine } from './causality-engine.js';
-import { alert, change, deployment, objectState, podSignal, service } from './testing/fixtures.js';
+import {
+  alert,
+  change,
+  deployment,
+  objectState,
+  podSignal,
+  service,
+} from '../../../../test/support/correlation-fixtures.js';
 
 /** frontend -> cart -> redis; cart reads cart-config; a NetworkPolicy can be created on cart. */
 function shop(): CausalityEngine {

@@ -1,0 +1,8 @@
+/** The part of one candidate's explanations that is not zero, by ascending group index. */
+export interface SparseExplanations {
+  groups: number[];
+  strength: number[];
+  claim: number[];
+  /** Whether the group is reached without calls (GroupExplanation.direct). */
+  direct: boolean[];
+}
