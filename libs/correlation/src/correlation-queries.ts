@@ -1,4 +1,6 @@
 import type { AnomalySignal, ChangeEvent, ObjectRef, ObjectState, SubjectRef } from '#contracts';
+import type { WorkloadWindow } from '#metrics';
+import type { MetricEvidence } from './evidence/metric-symptoms.js';
 
 /**
  * What the correlator's engine answers. The gRPC service, the incident tracker, the replay command and the
@@ -38,12 +40,35 @@ export interface RankedCause {
   explainedAnomalyIds: string[];
   /** The score's named parts (prior, time, reach, explained, self-anomalous...). */
   evidence: Record<string, number>;
+  /** What the golden signals showed of the pods and workloads this change acted on, when metrics were read. */
+  metricEvidence?: MetricEvidenceItem[];
+}
+
+/** One deviation of golden signals a cause explains (evidence/metric-finding.ts), as answers carry it. */
+export interface MetricEvidenceItem {
+  /** errors, silent, latency, cpu, memory */
+  kind: string;
+  signal: string;
+  /** new-revision: the change's new pods against the old ones; after-change: the workload after against before. */
+  comparison: string;
+  workload: ResourceSelector;
+  /** The ReplicaSet of the new pods (new-revision). */
+  revision?: string;
+  value: number;
+  baseline: number;
+  p: number;
+  from: string;
+  to: string;
+  callers: Array<{ caller: string; value: number; baseline: number }>;
+  summary: string;
 }
 
 export interface RankResult {
   at: Date;
   causes: RankedCause[];
   anomalies: AnomalySignal[];
+  /** Present when a metrics source was asked: where from, for how many workloads, and what it could not answer. */
+  metrics?: { source: string; workloads: number; failures: Array<{ workload: string; reason: string }> };
 }
 
 export interface TimelineQuery {
@@ -72,7 +97,10 @@ export interface CorrelationEngine {
   applyObject(key: string, state: ObjectState | null): void;
   applyChange(change: ChangeEvent): void;
   applyAnomaly(anomaly: AnomalySignal): void;
-  rankCauses(query: RankQuery): RankResult;
+  /** Ranks with what the engine holds, and the golden signals of `metrics` when given (see metricNeeds). */
+  rankCauses(query: RankQuery, metrics?: MetricEvidence): RankResult;
+  /** The workloads (and windows) whose golden signals would sharpen this query's ranking. */
+  metricNeeds?(query: RankQuery): WorkloadWindow[];
   timeline(query: TimelineQuery): TimelineEntry[];
   dependencyGraph(query: DependencyGraphQuery): DependencyGraphView;
   /** Drops changes and anomalies older than the window, relative to the newest event seen. */

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPICS, type AnomalySignal } from '#contracts';
-import { CausalityEngine, type RankResult } from '#correlation';
+import { CausalityEngine, rankWithMetrics, type MetricEvidenceItem, type RankResult } from '#correlation';
 import { MemoryEventLog, type ConsumedRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
+import { parseInterval, RecordedMetrics } from '#metrics';
 import { componentLogger } from '#observability';
 import { AlertIntake } from '../../../correlator/src/alerts/alert-intake.js';
 import { CorrelatorProcessor } from '../../../correlator/src/correlator.processor.js';
@@ -41,6 +42,7 @@ export interface ReplayCause {
   summary: string;
   secondsBeforeSymptom?: number;
   evidence: Record<string, number>;
+  metricEvidence?: MetricEvidenceItem[];
 }
 
 export interface PrintedLine {
@@ -56,6 +58,8 @@ export interface ReplayOutput {
   rankAt: string;
   symptom?: ReplayOptions['symptom'];
   anomalies: AnomalySignal[];
+  /** When the recording had metric lines: what the ranking read of them. */
+  metrics?: RankResult['metrics'];
   stats: ReplayStats & { changes: number; anomalies: number; millis: number };
 }
 
@@ -89,6 +93,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
   const differ = new DifferProcessor(eventLog, { logChanges: false });
   const correlator = new CorrelatorProcessor(eventLog, engine);
   const intake = new AlertIntake(eventLog, { cluster, source: 'incident-assistant/replay' });
+  const metrics = new RecordedMetrics(cluster);
   let lastTs = 0;
   try {
     await differ.start();
@@ -100,6 +105,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
       onAlert: async (payload, receivedAt) => {
         lastTs = Math.max(lastTs, Date.parse(receivedAt));
         await intake.accept(payload, new Date(receivedAt));
+      },
+      onMetrics: (line, at) => {
+        const intervalMs = parseInterval(line.interval);
+        if (intervalMs === undefined) {
+          log.warn({ at, interval: line.interval }, 'skipping a metric line with an unreadable interval');
+          return;
+        }
+        metrics.add({ at: Date.parse(at), intervalMs, samples: line.samples });
       },
     });
     const stats = await source.run(opts.file);
@@ -116,7 +129,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
     if (opts.print) {
       output.lines = printable(eventLog.records(TOPIC_OF[opts.print]));
     } else {
-      const result = engine.rankCauses({
+      const rejected = Object.entries(metrics.rejects).filter(([, n]) => n > 0);
+      if (rejected.length > 0) log.warn(Object.fromEntries(rejected), 'metric samples skipped');
+      const result = await rankWithMetrics(engine, metrics.size > 0 ? metrics : undefined, {
         at: rankAt,
         symptom: opts.symptom
           ? { cluster, namespace: opts.symptom.namespace, kind: opts.symptom.kind, name: opts.symptom.name }
@@ -125,6 +140,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
       });
       output.causes = toReplayCauses(result);
       output.anomalies = result.anomalies;
+      if (result.metrics) output.metrics = result.metrics;
     }
     output.stats.millis = Math.round(performance.now() - started);
     return output;
@@ -180,6 +196,7 @@ export function toReplayCauses(result: RankResult): ReplayCause[] {
     summary: c.change.summary,
     ...(c.secondsBeforeSymptom !== undefined ? { secondsBeforeSymptom: c.secondsBeforeSymptom } : {}),
     evidence: c.evidence,
+    ...(c.metricEvidence ? { metricEvidence: c.metricEvidence } : {}),
   }));
 }
 

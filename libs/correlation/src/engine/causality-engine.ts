@@ -8,10 +8,22 @@ import {
   TOP_WORKLOAD_KINDS,
   type GraphRef,
 } from '#graph';
+import type { WorkloadWindow } from '#metrics';
+import {
+  metricProbes,
+  metricWindows,
+  templateChanged,
+  type PlacedChange,
+  type RolloutFacts,
+} from '../evidence/metric-probes.js';
+import { metricSymptoms, type MetricEvidence, type MetricSymptom } from '../evidence/metric-symptoms.js';
 import { explain } from '../ranking/cause-explanation.js';
 import { rankCandidates } from '../ranking/cause-ranker.js';
 import { anomalyNode, collectEvidence } from '../ranking/incident-evidence.js';
-import { ReachCache } from '../ranking/reach-index.js';
+import { ReachCache, ReachIndex } from '../ranking/reach-index.js';
+import type { Candidate } from '../ranking/candidate-changes.js';
+import type { EvidenceGroup } from '../ranking/incident-evidence.js';
+import { RevisionIndex } from '../revisions/revision-index.js';
 import { ChangeStore } from './change-store.js';
 import type {
   CorrelationEngine,
@@ -32,12 +44,25 @@ export interface CausalityEngineOptions {
 }
 
 const HOUR = 3_600_000;
+/** The metrics of at most this many changes are looked at per query: the ones nearest the symptoms' time. */
+const MAX_PROBED_CHANGES = 50;
 
 /** Parses an objects-topic key (`cluster/group/Kind/namespace/name`, see objectKey) for tombstones. */
 function refOfKey(key: string): GraphRef | undefined {
   const [cluster, , kind, ns, ...name] = key.split('/');
   if (!cluster || !kind || name.length === 0) return undefined;
   return { cluster, kind, namespace: ns === '_' ? null : ns, name: name.join('/') };
+}
+
+/** One query, resolved once for every step of a ranking. */
+interface Investigation {
+  query: RankQuery;
+  at: number;
+  top: number;
+  symptomNode?: string;
+  cluster?: string;
+  candidates: Candidate[];
+  groups: EvidenceGroup[];
 }
 
 /**
@@ -57,6 +82,12 @@ export class CausalityEngine implements CorrelationEngine {
   private seeded = { version: -1, count: 0 };
   /** Origins still to warm (see warm), taken at the start of a warm-up pass. */
   private warming: string[] = [];
+  /** Which pods belong to which rollout (revision-index.ts). */
+  private readonly revisions = new RevisionIndex();
+  /** The latest object time seen: a tombstone carries none. */
+  private lastObjectTime = 0;
+  /** The revision each template change made, once found (it does not change after). */
+  private readonly revisionsMade = new Map<string, string>();
 
   constructor(private readonly options: CausalityEngineOptions = {}) {}
 
@@ -65,9 +96,15 @@ export class CausalityEngine implements CorrelationEngine {
       const { cluster, kind, namespace, name } = state.ref;
       this.clusters.add(cluster);
       this.graph.upsert({ cluster, kind, namespace, name }, state.object);
+      const observed = Date.parse(state.observedAt);
+      if (observed > this.lastObjectTime) this.lastObjectTime = observed;
+      this.revisions.apply(state.ref, state.object, state.statusDigest, observed);
     } else {
       const ref = refOfKey(key);
-      if (ref) this.graph.remove(ref);
+      if (ref) {
+        this.graph.remove(ref);
+        this.revisions.remove(ref, this.lastObjectTime);
+      }
     }
   }
 
@@ -106,7 +143,76 @@ export class CausalityEngine implements CorrelationEngine {
     return nodeId({ cluster, kind: sel.kind, namespace: ns, name: sel.name });
   }
 
-  rankCauses(query: RankQuery): RankResult {
+  rankCauses(query: RankQuery, metrics?: MetricEvidence): RankResult {
+    const q = this.investigation(query);
+    let symptoms: MetricSymptom[] = [];
+    if (metrics) {
+      const probes = metricProbes(this.graph, this.probed(q), this.rollouts);
+      symptoms = metricSymptoms(
+        probes,
+        metrics,
+        {
+          podsOf: (w, rs) => this.podsOf(w, rs),
+          goneAt: (w, pod) => {
+            const r = parseNodeId(w);
+            return this.revisions.pod(r.cluster, r.namespace, pod)?.goneAt;
+          },
+        },
+        q.at,
+      );
+      if (symptoms.length > 0)
+        q.groups = this.evidence(
+          q,
+          symptoms.map((s) => s.signal),
+        );
+    }
+    this.seedInterest();
+    const ranking = rankCandidates({
+      graph: this.graph,
+      candidates: q.candidates,
+      groups: q.groups,
+      at: q.at,
+      symptomNode: q.symptomNode,
+      top: q.top,
+      cache: this.reach,
+      rollouts: this.rollouts,
+    });
+    const findings = new Map(symptoms.map((s) => [s.signal.anomalyId, s.finding]));
+    const causes = ranking.top.map((s) => ({
+      change: s.candidate.change,
+      ...explain(s, ranking.total, findings),
+    }));
+    const anomalies = q.groups
+      .filter((g) => g.relevance >= 0.3)
+      .flatMap((g) => g.anomalies.map((a) => a.signal))
+      .sort((a, b) => (a.onset < b.onset ? -1 : a.onset > b.onset ? 1 : a.anomalyId < b.anomalyId ? -1 : 1));
+    return {
+      at: query.at,
+      causes,
+      anomalies,
+      ...(metrics
+        ? {
+            metrics: {
+              source: metrics.source,
+              workloads: metrics.signals.size,
+              failures: [...metrics.failures],
+            },
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * Which workloads' golden signals a ranking of this query would read: those acted on by the changes nearest the
+   * symptoms (at most MAX_PROBED_CHANGES of the changes that reach any symptom), over their windows.
+   */
+  metricNeeds(query: RankQuery): WorkloadWindow[] {
+    const q = this.investigation(query);
+    return metricWindows(metricProbes(this.graph, this.probed(q), this.rollouts), q.at);
+  }
+
+  /** The query resolved: its time, symptom, candidates and the evidence of the incident (without metrics). */
+  private investigation(query: RankQuery): Investigation {
     const at = query.at.getTime();
     const top = query.top ?? 5;
     const symptomNode = query.symptom ? this.resolve(query.symptom) : undefined;
@@ -115,35 +221,77 @@ export class CausalityEngine implements CorrelationEngine {
     let candidates = this.changes.candidates(at - lookback, at, cluster);
     // The contract asks for at least `top` causes: widen the window when the last hours were quiet.
     if (candidates.length < top) candidates = this.changes.candidates(-Infinity, at, cluster);
+    const q: Investigation = { at, top, symptomNode, cluster, candidates, query, groups: [] };
+    q.groups = this.evidence(q, []);
+    return q;
+  }
 
+  private evidence(q: Investigation, extra: readonly AnomalySignal[]): EvidenceGroup[] {
     const windowMs = this.options.evidenceWindowMs ?? HOUR;
+    const at = q.at;
     // The same test collectEvidence applies, on times parsed once: it then only sees the incident's window.
     const recent = this.anomalies
       .filter((a) => !(a.observed > at || a.onset > at || a.onset < at - windowMs))
       .map((a) => a.signal);
-    const groups = collectEvidence(this.graph, recent, {
+    return collectEvidence(this.graph, [...recent, ...extra], {
       at,
       windowMs,
-      symptomNode,
-      anomalyIds: query.anomalyIds ? new Set(query.anomalyIds) : undefined,
-      rollouts: (node) => this.changes.rolloutTimes(node, at, cluster),
+      symptomNode: q.symptomNode,
+      anomalyIds: q.query.anomalyIds ? new Set(q.query.anomalyIds) : undefined,
+      rollouts: (node) => this.changes.rolloutTimes(node, at, q.cluster),
+      replicaSetOf: (a) => this.replicaSetOf(a),
     });
+  }
+
+  /** The changes whose metrics are looked at: those that reach a symptom, newest first, at most MAX_PROBED_CHANGES. */
+  private probed(q: Investigation): Candidate[] {
     this.seedInterest();
-    const ranking = rankCandidates({
-      graph: this.graph,
-      candidates,
-      groups,
-      at,
-      symptomNode,
-      top,
-      cache: this.reach,
-    });
-    const causes = ranking.top.map((s) => ({ change: s.candidate.change, ...explain(s, ranking.total) }));
-    const anomalies = groups
-      .filter((g) => g.relevance >= 0.3)
-      .flatMap((g) => g.anomalies.map((a) => a.signal))
-      .sort((a, b) => (a.onset < b.onset ? -1 : a.onset > b.onset ? 1 : a.anomalyId < b.anomalyId ? -1 : 1));
-    return { at: query.at, causes, anomalies };
+    const reach = new ReachIndex(this.graph, q.groups, this.reach);
+    return q.candidates
+      .filter((c) => reach.groupsFrom(c).length > 0)
+      .sort((a, b) => b.time - a.time || (a.change.changeId < b.change.changeId ? -1 : 1))
+      .slice(0, MAX_PROBED_CHANGES);
+  }
+
+  /** What the ranking and the metric probes read of rollouts (RevisionIndex, ChangeStore). */
+  private readonly rollouts: RolloutFacts = {
+    revisionOf: (c: PlacedChange) => {
+      if (!TOP_WORKLOAD_KINDS.includes(c.change.ref.kind) || !templateChanged(c)) return undefined;
+      const known = this.revisionsMade.get(c.change.changeId);
+      if (known) return known;
+      const { cluster, namespace, name } = c.change.ref;
+      const next = this.changes
+        .changesAfter(c.origin, c.time)
+        .find((n) => templateChanged({ change: n, origin: c.origin, time: Date.parse(n.changedAt) }));
+      const rs = this.revisions.revisionAfter(
+        cluster,
+        namespace,
+        name,
+        c.time,
+        next ? Date.parse(next.changedAt) : Infinity,
+      );
+      if (rs) this.revisionsMade.set(c.change.changeId, rs.name);
+      return rs?.name;
+    },
+    restartsOf: (node: string) => {
+      const r = parseNodeId(node);
+      return this.revisions.activations(r.cluster, r.namespace, r.name);
+    },
+  };
+
+  private podsOf(workloadNode: string, replicaSet: string): Array<{ name: string; readyAt?: number }> {
+    const r = parseNodeId(workloadNode);
+    return this.revisions
+      .podsOf(r.cluster, r.namespace, replicaSet)
+      .map((p) => ({ name: p.name, readyAt: p.readyAt }));
+  }
+
+  /** The ReplicaSet of the pods a signal is about: a pod's owner, or the revision a metric finding names. */
+  private replicaSetOf(a: AnomalySignal): string | undefined {
+    if (a.source === 'metrics') return a.labels?.replicaSet;
+    if (a.subject.kind !== 'Pod') return undefined;
+    const ns = a.subject.namespace ?? a.workload?.namespace ?? null;
+    return this.revisions.replicaSetOf(a.subject.cluster ?? a.cluster, ns, a.subject.name);
   }
 
   /**
@@ -250,6 +398,7 @@ export class CausalityEngine implements CorrelationEngine {
   evictBefore(time: Date): void {
     const iso = time.toISOString();
     this.changes.evictBefore(iso);
+    this.revisions.evictBefore(time.getTime());
     this.seeded = { version: -1, count: 0 };
     this.anomalies = this.anomalies.filter((a) => a.signal.onset >= iso || a.signal.observedAt >= iso);
   }

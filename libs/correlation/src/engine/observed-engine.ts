@@ -1,4 +1,6 @@
 import type { AnomalySignal, ChangeEvent, ObjectState } from '#contracts';
+import type { WorkloadWindow } from '#metrics';
+import type { MetricEvidence } from '../evidence/metric-symptoms.js';
 import type {
   CorrelationEngine,
   DependencyGraphQuery,
@@ -47,8 +49,12 @@ export class ObservedEngine implements CorrelationEngine {
     for (const l of this.listeners) l.onAnomaly?.(anomaly);
   }
 
-  rankCauses(query: RankQuery): RankResult {
-    return this.inner.rankCauses(query);
+  rankCauses(query: RankQuery, metrics?: MetricEvidence): RankResult {
+    return this.inner.rankCauses(query, metrics);
+  }
+
+  metricNeeds(query: RankQuery): WorkloadWindow[] {
+    return this.inner.metricNeeds?.(query) ?? [];
   }
 
   warm(budgetMs: number): boolean {

@@ -39,7 +39,11 @@ export function firstBreakCompetition(
 ): { competition: Float64Array; rivals: Map<number, Array<{ j: number; overlap: number }>> } {
   const n = candidates.length;
   const prior = effect?.prior ?? candidates.map((c) => c.prior);
-  const claimants: Array<{ ci: number[]; claim: number[] }> = groups.map(() => ({ ci: [], claim: [] }));
+  const claimants: Array<{ ci: number[]; claim: number[]; start: number[] }> = groups.map(() => ({
+    ci: [],
+    claim: [],
+    start: [],
+  }));
   for (let ci = 0; ci < n; ci++) {
     const s = sparse[ci];
     if (!s) continue;
@@ -47,6 +51,7 @@ export function firstBreakCompetition(
       if (!(s.claim[k] > 0)) continue;
       claimants[s.groups[k]].ci.push(ci);
       claimants[s.groups[k]].claim.push(s.claim[k]);
+      claimants[s.groups[k]].start.push(s.start[k]);
     }
   }
   // Candidates come by time; then each group's claimants earlier than a change are a prefix of its list, and an
@@ -73,14 +78,16 @@ export function firstBreakCompetition(
     const touched: number[] = [];
     for (let k = 0; k < s.groups.length; k++) {
       const g = groups[s.groups[k]];
-      const { ci: js, claim } = claimants[s.groups[k]];
+      const { ci: js, claim, start } = claimants[s.groups[k]];
       for (let m = 0; m < js.length; m++) {
         const j = js[m];
         if (candidates[j].time >= before) {
           if (byTime) break;
           continue;
         }
-        if (j === ci) continue;
+        // A change that took effect here only when this one did (a ConfigMap read at start, made effective by
+        // this change's restart) did not break the system before it: the two are alternatives at one moment.
+        if (j === ci || start[m] >= before) continue;
         if (!met[j]) {
           met[j] = 1;
           shared[j] = 0;

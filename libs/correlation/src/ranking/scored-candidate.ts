@@ -17,6 +17,11 @@ export interface GroupExplanation {
   direct: boolean;
   firstOnset?: number;
   preexisting: boolean;
+  /**
+   * When the change took effect on the group, if later than the change: a ConfigMap or Secret its readers load at
+   * start takes effect when they restart (cause-ranker.ts, effectiveStart).
+   */
+  effectiveAt?: number;
 }
 
 export interface ScoredCandidate {

@@ -1,0 +1,3 @@
+export * from './golden-signals.js';
+export * from './metrics-source.port.js';
+export * from './recorded-metrics.js';
