@@ -117,7 +117,6 @@ function silence(
   let p = 1;
   let onset: number | undefined;
   let silentPods = 0;
-  let due = 0;
   for (const pod of newPods) {
     if (reported.has(pod)) continue; // it answered something: not silent
     if (input.readyAt(pod) === undefined) continue; // not known to be ready: a missing series says nothing
@@ -129,7 +128,6 @@ function silence(
     const pool = alive.length > 0 ? alive : siblings;
     p *= pool.reduce((sum, s) => sum + (1 - s.rate) ** k, 0) / pool.length;
     silentPods++;
-    due += k;
     onset = Math.min(onset ?? Infinity, dueTicks[0] - interval);
   }
   if (silentPods === 0 || !(p < SIGNIFICANCE) || onset === undefined) return undefined;
