@@ -5,7 +5,7 @@ import { TOPICS, type AnomalySignal } from '#contracts';
 import { CausalityEngine, rankWithMetrics, type MetricEvidenceItem, type RankResult } from '#correlation';
 import { MemoryEventLog, type ConsumedRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
-import { parseInterval, RecordedMetrics } from '#metrics';
+import { parseInterval, RecordedMetrics, type MetricsSource } from '#metrics';
 import { componentLogger } from '#observability';
 import { AlertIntake } from '../../../correlator/src/alerts/alert-intake.js';
 import { CorrelatorProcessor } from '../../../correlator/src/correlator.processor.js';
@@ -29,6 +29,11 @@ export interface ReplayOptions {
   print?: 'raw' | 'changes' | 'anomalies';
   /** Cluster id the recording is replayed as. Default 'replay'. */
   cluster?: string;
+  /**
+   * Where the ranking reads golden signals. Default: the recording's metric lines, when it has any. A Prometheus
+   * serving the same samples must give the same ranking (test/prometheus.e2e.ts).
+   */
+  metrics?: MetricsSource;
 }
 
 /** One cause as FORMAT.md's contract prints it; extra fields are allowed and help people. */
@@ -131,7 +136,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
     } else {
       const rejected = Object.entries(metrics.rejects).filter(([, n]) => n > 0);
       if (rejected.length > 0) log.warn(Object.fromEntries(rejected), 'metric samples skipped');
-      const result = await rankWithMetrics(engine, metrics.size > 0 ? metrics : undefined, {
+      const source = opts.metrics ?? (metrics.size > 0 ? metrics : undefined);
+      const result = await rankWithMetrics(engine, source, {
         at: rankAt,
         symptom: opts.symptom
           ? { cluster, namespace: opts.symptom.namespace, kind: opts.symptom.kind, name: opts.symptom.name }
