@@ -1,0 +1,2 @@
+export * from './prometheus-config.js';
+export * from './query-templates.js';
