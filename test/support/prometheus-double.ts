@@ -84,6 +84,7 @@ export async function startPrometheusDouble(
       new Promise<void>((r) => {
         for (const res of open) res.destroy();
         server.close(() => r());
+        server.closeAllConnections();
       }),
   };
 }
@@ -136,6 +137,7 @@ export async function startPrometheusProxy(target: string): Promise<PrometheusPr
     new Promise<void>((r) => {
       for (const res of open) res.destroy();
       server.close(() => r());
+      server.closeAllConnections();
     });
   return state;
 }

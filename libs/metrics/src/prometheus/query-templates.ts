@@ -36,6 +36,9 @@ const ISTIO_SELECTOR =
  * UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS): a gRPC call that fails answers HTTP 200.
  */
 const ISTIO_SUCCEEDED = 'response_code!~"5..", grpc_response_status!~"2|4|12|13|14|15"';
+/** Istio names a caller outside the mesh `unknown`; our model leaves the caller out for outside traffic. */
+const ISTIO_CALLER = (expr: string) =>
+  `label_replace(${expr}, "source_workload", "", "source_workload", "unknown")`;
 
 /**
  * Linkerd's proxy, inbound side (what the pod itself answered, every caller included); `namespace`, `pod` and
@@ -63,14 +66,17 @@ type Templates = Partial<Record<GoldenSignal, string>>;
 
 export const REQUEST_TEMPLATES: Record<Exclude<RequestStack, 'none'>, Templates> = {
   istio: {
-    request_success_ratio: ratioOfRequests(
-      'pod, source_workload',
-      `rate(istio_requests_total{${ISTIO_SELECTOR}, ${ISTIO_SUCCEEDED}}[{{window}}])`,
-      `rate(istio_requests_total{${ISTIO_SELECTOR}}[{{window}}])`,
+    request_success_ratio: ISTIO_CALLER(
+      ratioOfRequests(
+        'pod, source_workload',
+        `rate(istio_requests_total{${ISTIO_SELECTOR}, ${ISTIO_SUCCEEDED}}[{{window}}])`,
+        `rate(istio_requests_total{${ISTIO_SELECTOR}}[{{window}}])`,
+      ),
     ),
-    request_latency_ms:
+    request_latency_ms: ISTIO_CALLER(
       `sum by (pod, source_workload) (rate(istio_request_duration_milliseconds_sum{${ISTIO_SELECTOR}}[{{window}}]))\n` +
-      `/ sum by (pod, source_workload) (rate(istio_request_duration_milliseconds_count{${ISTIO_SELECTOR}}[{{window}}]))`,
+        `/ sum by (pod, source_workload) (rate(istio_request_duration_milliseconds_count{${ISTIO_SELECTOR}}[{{window}}]))`,
+    ),
   },
   linkerd: {
     request_success_ratio: LINKERD_CALLER(
