@@ -242,6 +242,12 @@ function syntheticOpenMetrics(): string {
   cpu(B, 'server', 0.1);
   cpu(REDIS, 'redis', 0.9);
   limit(A, 'server', 'cpu', 'core', 0.5);
+  // A second kube-state-metrics replica: the limit is not doubled.
+  series(
+    'kube_pod_container_resource_limits',
+    { namespace: 'shop', pod: A, container: 'server', resource: 'cpu', unit: 'core', instance: 'ksm-2' },
+    () => 0.5,
+  );
   limit(A, 'istio-proxy', 'cpu', 'core', 2);
   limit(B, 'server', 'cpu', 'core', 1);
   limit(REDIS, 'redis', 'cpu', 'core', 1);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   checkTemplate,
@@ -73,5 +74,12 @@ describe('query templates', () => {
     for (const pod of ['cart-6d5f7c9b8-x4r9m', 'cart-0', 'cart-12', 'cart-x4r9m']) expect(pod).toMatch(re);
     for (const pod of ['cart-redis-6d5f7c9b8-x4r9m', 'cart-redis-0', 'carts-6d5f7c9b8-x4r9m', 'cart'])
       expect(pod).not.toMatch(re);
+  });
+
+  it('are documented verbatim in docs/metrics.md', () => {
+    const doc = readFileSync(new URL('../../../../docs/metrics.md', import.meta.url), 'utf8');
+    for (const [stack, templates] of Object.entries({ ...REQUEST_TEMPLATES, ...RESOURCE_TEMPLATES }))
+      for (const [signal, promql] of Object.entries(templates))
+        expect(doc.includes(`\`\`\`promql\n${promql}\n\`\`\``), `${stack}/${signal}`).toBe(true);
   });
 });

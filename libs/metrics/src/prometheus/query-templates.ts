@@ -54,7 +54,8 @@ const OTEL_SELECTOR = 'k8s_namespace_name="{{namespace}}", k8s_deployment_name="
 
 /**
  * cAdvisor (kubelet) usage over kube-state-metrics limits, per container, then the most saturated container of
- * each pod. Pods are the workload's by name (Deployment `<name>-<template hash>-<5>`, StatefulSet `<name>-<n>`,
+ * each pod. `max by` rather than `sum by` per container: two scrapes of one container (two kube-state-metrics
+ * replicas, a kubelet scraped by two jobs) must not double its usage or its limit. Pods are the workload's by name (Deployment `<name>-<template hash>-<5>`, StatefulSet `<name>-<n>`,
  * DaemonSet `<name>-<5>`): no join with kube_pod_owner/kube_replicaset_owner that a setup may not have.
  */
 const WORKLOAD_PODS = '"{{workload_re}}-([a-z0-9]{1,10}-[a-z0-9]{5}|[0-9]+|[a-z0-9]{5})"';
@@ -112,13 +113,13 @@ export const RESOURCE_TEMPLATES: Record<Exclude<ResourceStack, 'none'>, Template
   cadvisor: {
     container_cpu_usage_ratio:
       `max by (pod) (\n` +
-      `  sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{namespace="{{namespace}}", pod=~${WORKLOAD_PODS}, container!="", container!="POD"}[{{window}}]))\n` +
-      `  / sum by (namespace, pod, container) (kube_pod_container_resource_limits{namespace="{{namespace}}", pod=~${WORKLOAD_PODS}, resource="cpu"})\n` +
+      `  max by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{namespace="{{namespace}}", pod=~${WORKLOAD_PODS}, container!="", container!="POD"}[{{window}}]))\n` +
+      `  / max by (namespace, pod, container) (kube_pod_container_resource_limits{namespace="{{namespace}}", pod=~${WORKLOAD_PODS}, resource="cpu"})\n` +
       `)`,
     container_memory_usage_ratio:
       `max by (pod) (\n` +
-      `  sum by (namespace, pod, container) (max_over_time(container_memory_working_set_bytes{namespace="{{namespace}}", pod=~${WORKLOAD_PODS}, container!="", container!="POD"}[{{window}}]))\n` +
-      `  / sum by (namespace, pod, container) (kube_pod_container_resource_limits{namespace="{{namespace}}", pod=~${WORKLOAD_PODS}, resource="memory"})\n` +
+      `  max by (namespace, pod, container) (max_over_time(container_memory_working_set_bytes{namespace="{{namespace}}", pod=~${WORKLOAD_PODS}, container!="", container!="POD"}[{{window}}]))\n` +
+      `  / max by (namespace, pod, container) (kube_pod_container_resource_limits{namespace="{{namespace}}", pod=~${WORKLOAD_PODS}, resource="memory"})\n` +
       `)`,
   },
   recorded: {
