@@ -1,3 +1,4 @@
+export * from './cluster-id.js';
 export * from './config-error.js';
 export * from './env-layout.js';
 export * from './env-values.js';

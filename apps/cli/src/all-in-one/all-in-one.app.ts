@@ -8,6 +8,7 @@ import { EventLogModule, MemoryEventLog } from '#kafka';
 import { componentLogger, ObservabilityModule, PinoNestLogger } from '#observability';
 import {
   correlatorConfigFromEnv,
+  parseCorrelatorConfig,
   type CorrelatorConfigInput,
 } from '../../../correlator/src/config/correlator.config.js';
 import { CORRELATION_ENGINE, CorrelatorModule } from '../../../correlator/src/correlator.module.js';
@@ -69,7 +70,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<INestAppl
   const roles: DynamicModule[] = [
     DifferModule.forRoot(),
     CorrelatorModule.forRoot({
-      config: correlatorConfig,
+      config: parseCorrelatorConfig(correlatorConfig),
       // The in-process log is new at every start, so one fixed group reads it all; drained() can then tell
       // when the demo has been consumed.
       feeder: (l, engine) => {
