@@ -14,6 +14,7 @@ import {
 import { CORRELATION_ENGINE, CorrelatorModule } from '../../../correlator/src/correlator.module.js';
 import { CorrelatorProcessor } from '../../../correlator/src/correlator.processor.js';
 import { ALERT_INTAKE, type AlertSink } from '../../../correlator/src/http/alert-sink.js';
+import { differConfigFromEnv, parseDifferConfig } from '../../../differ/src/config/differ.config.js';
 import { DifferModule } from '../../../differ/src/differ.module.js';
 import { watcherSettingsFromEnv } from '../../../watcher/src/config/watcher.config.js';
 import { WatcherModule } from '../../../watcher/src/watcher.module.js';
@@ -68,7 +69,7 @@ export async function startAllInOne(options: AllInOneOptions): Promise<INestAppl
     grpc: { ...fromEnv.grpc, host: env.CORRELATOR_GRPC_HOST ?? '127.0.0.1' },
   };
   const roles: DynamicModule[] = [
-    DifferModule.forRoot(),
+    DifferModule.forRoot({ config: parseDifferConfig(differConfigFromEnv(env)) }),
     CorrelatorModule.forRoot({
       config: parseCorrelatorConfig(correlatorConfig),
       // The in-process log is new at every start, so one fixed group reads it all; drained() can then tell
