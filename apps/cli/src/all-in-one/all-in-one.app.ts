@@ -16,7 +16,7 @@ import { CorrelatorProcessor } from '../../../correlator/src/correlator.processo
 import { ALERT_INTAKE, type AlertSink } from '../../../correlator/src/http/alert-sink.js';
 import { differConfigFromEnv, parseDifferConfig } from '../../../differ/src/config/differ.config.js';
 import { DifferModule } from '../../../differ/src/differ.module.js';
-import { watcherSettingsFromEnv } from '../../../watcher/src/config/watcher.config.js';
+import { parseWatcherConfig, watcherConfigFromEnv } from '../../../watcher/src/config/watcher.config.js';
 import { WatcherModule } from '../../../watcher/src/watcher.module.js';
 import { loadDemoIncident, playDemoIncident } from './demo-incident.js';
 import { probeKube } from './kube-reachability.js';
@@ -80,7 +80,8 @@ export async function startAllInOne(options: AllInOneOptions): Promise<INestAppl
       },
     }),
   ];
-  if (kube.reachable) roles.push(WatcherModule.forRoot(watcherSettingsFromEnv(env)));
+  if (kube.reachable)
+    roles.push(WatcherModule.forRoot({ config: parseWatcherConfig(watcherConfigFromEnv(env)) }));
 
   @Module({
     imports: [
