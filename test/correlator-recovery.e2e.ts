@@ -6,6 +6,7 @@ import { ALL_TOPICS, CE_TYPES, cloudEventHeaders, encodeMessage, objectKey, TOPI
 import type { CorrelationEngine } from '#correlation';
 import { EventLogModule, KafkaConnectionSchema, KafkaEventLog } from '#kafka';
 import { generateCluster } from '../bench/synthetic-cluster.js';
+import { parseCorrelatorConfig } from '../apps/correlator/src/config/correlator.config.js';
 import { CorrelatorModule } from '../apps/correlator/src/correlator.module.js';
 import { CorrelatorRuntime } from '../apps/correlator/src/correlator.runtime.js';
 import { CORRELATION_ENGINE } from '../apps/correlator/src/correlator.module.js';
@@ -27,11 +28,11 @@ async function startCorrelator(): Promise<INestApplication> {
     imports: [
       EventLogModule.forRoot(() => new KafkaEventLog(connection())),
       CorrelatorModule.forRoot({
-        config: {
+        config: parseCorrelatorConfig({
           cluster: 'bench',
           grpc: { host: '127.0.0.1', port: 0 },
           incidents: { rerankDebounceMs: 0 },
-        },
+        }),
       }),
     ],
   })

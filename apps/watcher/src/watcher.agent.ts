@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { WatchedResource } from '#contracts';
-import { sleep, type EventLog } from '#kafka';
+import { DEFAULT_MAX_MESSAGE_BYTES, sleep, type EventLog } from '#kafka';
 import type { SecretRedactor } from '#kube';
 import { componentLogger } from '#observability';
 import { BoundedBuffer } from './buffer/bounded-buffer.js';
@@ -83,7 +83,7 @@ export class WatcherAgent {
       ...options.filter,
     });
     this.discovery = new ApiDiscovery(this.api, this.filter);
-    const maxMessageBytes = options.maxMessageBytes ?? 1_048_576;
+    const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.buffer = new BoundedBuffer<WatchItem>({
       capacity: options.bufferCapacity ?? 10_000,
       maxBytes: options.bufferBytes ?? 16 * 2 ** 20,
