@@ -80,6 +80,10 @@ export function registerTimelineCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(res)}\n`);
         return;
       }
+      if (res.entries.length === 0)
+        process.stderr.write(
+          `No change or anomaly of ${flags.resource.namespace}/${flags.resource.kind}/${flags.resource.name} between ${from.toISOString()} and ${to.toISOString()}.\n`,
+        );
       for (const e of res.entries) {
         const at = fromTimestamp(e.at);
         if (e.change) {

@@ -118,6 +118,9 @@ function incidentToProto(i: Incident, topCauses: number) {
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
+const describeRef = (r: { kind: string; name: string; namespace?: string | null }) =>
+  `${r.namespace ? `${r.namespace}/` : ''}${r.kind}/${r.name}`;
+
 /** A workload's golden signals per revision over the timeline's window, or why there are none. */
 async function timelineMetrics(
   deps: HandlerDeps,
@@ -163,12 +166,17 @@ export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServic
         anomalyIds,
         top: req.top ?? DEFAULT_TOP,
         lookbackMs: (req.lookbackSeconds ?? DEFAULT_LOOKBACK_S) * 1000,
+        widenLookback: req.widenLookback,
       });
+      if (result.unknownSymptom) throw new GrpcError(grpc.status.NOT_FOUND, result.reason);
       return {
         causes: result.causes.map(rankedCauseToProto),
         at: toTimestamp(result.at),
         anomalies: result.anomalies.map(anomalyToProto),
         ...(result.metrics ? { metrics: metricsUsedToProto(result.metrics) } : {}),
+        verdict: result.verdict,
+        reason: result.reason,
+        window: { from: toTimestamp(result.window.from), to: toTimestamp(result.window.to) },
       };
     }),
 
@@ -176,6 +184,8 @@ export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServic
       const req = parseRequest(GetTimelineRequestSchema, call.request);
       const to = req.to ?? new Date();
       const from = req.from ?? new Date(to.getTime() - DEFAULT_TIMELINE_MS);
+      if (engine.knowsResource?.(req.resource) === false)
+        throw new GrpcError(grpc.status.NOT_FOUND, `unknown resource ${describeRef(req.resource)}`);
       const entries = engine.timeline({
         resource: req.resource,
         from,
@@ -190,6 +200,10 @@ export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServic
 
     getDependencyGraph: unary('GetDependencyGraph', (call) => {
       const req = parseRequest(GetDependencyGraphRequestSchema, call.request);
+      if (req.namespace && engine.knowsNamespace?.(req.namespace, req.cluster) === false)
+        throw new GrpcError(grpc.status.NOT_FOUND, `unknown namespace ${req.namespace}`);
+      if (req.root && engine.knowsResource?.({ cluster: req.cluster, ...req.root }) === false)
+        throw new GrpcError(grpc.status.NOT_FOUND, `unknown resource ${describeRef(req.root)}`);
       const view = engine.dependencyGraph({
         cluster: req.cluster,
         namespace: req.namespace,

@@ -85,6 +85,7 @@ export function rankedCauseToProto(c: RankedCause) {
   return {
     resource: toResourceRef(c.change.ref),
     changedAt: toTimestamp(c.change.changedAt),
+    confidence: c.confidence,
     score: c.score,
     explanation: c.explanation,
     change: changeToProto(c.change),
