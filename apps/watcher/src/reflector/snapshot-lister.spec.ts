@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeApiClient } from '../kube/kube-api.client.js';
+import type { KubeApiClient } from '#kube';
 import type { KubeObject } from '../publish/raw-event.factory.js';
 import {
   filterExcluding,
