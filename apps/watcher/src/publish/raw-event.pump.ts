@@ -1,4 +1,12 @@
-import { CE_TYPES, cloudEventHeaders, DLQ_HEADERS, encodeMessage, stableId, TOPICS } from '#contracts';
+import {
+  CE_TYPES,
+  cloudEventHeaders,
+  DLQ_HEADERS,
+  encodeMessage,
+  snapshotMarker,
+  stableId,
+  TOPICS,
+} from '#contracts';
 import { backoffDelay, DEAD_LETTER_TOPIC, sleep, type EventLog, type LogRecord } from '#kafka';
 import { componentLogger } from '#observability';
 import type { BoundedBuffer } from '../buffer/bounded-buffer.js';
@@ -6,7 +14,6 @@ import type { RejectedItem, WatchItem } from '../buffer/watch-item.js';
 import { resourceId } from '../discovery/api-discovery.js';
 import { watcherMetrics as m } from '../metrics/watcher.metrics.js';
 import { recordBytes } from './raw-event.encoder.js';
-import { snapshotMarker } from './raw-event.factory.js';
 import { RawEventPublisher } from './raw-event.publisher.js';
 
 const log = componentLogger('watcher-publisher');
