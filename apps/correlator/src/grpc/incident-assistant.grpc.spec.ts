@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, type AnomalySignal } from '#contracts';
 import { ObservedEngine } from '#correlation';
+import { INCIDENT_ASSISTANT_SERVICE } from '#grpc';
 import { MemoryEventLog } from '#kafka';
 import { parseCorrelatorConfig } from '../config/correlator.config.js';
 import { ChangeFeed } from '../feed/change-feed.js';
@@ -10,7 +11,6 @@ import { GrpcApiServer } from './grpc-api.server.js';
 import { incidentAssistantHandlers } from './incident-assistant.handlers.js';
 import { FakeEngine, makeAnomaly, makeChange } from '../../../../test/support/fake-engine.js';
 import { connect, listServicesByReflection } from '../../../../test/support/grpc-test-client.js';
-import { INCIDENT_ASSISTANT_SERVICE } from './proto-files.js';
 
 const config = parseCorrelatorConfig({
   cluster: 'test',
