@@ -1,6 +1,5 @@
 import {
   CE_TYPES,
-  cloudEventHeaders,
   displayRef,
   encodeMessage,
   anomalyKey,
@@ -10,7 +9,7 @@ import {
   type ChangeEvent,
   type ObjectState,
 } from '#contracts';
-import type { EventLog } from '#kafka';
+import { toLogRecord, type EventLog } from '#kafka';
 import { componentLogger, counter } from '#observability';
 import type { ResolvedDifferOptions } from './differ.options.js';
 import { encodeChangeWithinLimit, OutputBuffer } from './output-buffer.js';
@@ -77,16 +76,15 @@ export class DifferOutput {
     // Bytes, not text: the producer then copies them instead of measuring and writing the text (two passes), and
     // the buffer's size accounting reads their length.
     const value = Buffer.from(encodeChangeWithinLimit(change, this.options.maxMessageBytes));
-    this.buffer(partition).addChange({
-      key: objectKey(change.ref),
-      value,
-      headers: cloudEventHeaders({
-        id: change.changeId,
+    this.buffer(partition).addChange(
+      toLogRecord(value, {
+        key: objectKey(change.ref),
         type: CE_TYPES.change,
         source: this.options.source,
+        id: change.changeId,
         time: change.changedAt,
       }),
-    });
+    );
     changesTotal.inc({ class: change.classes[0] });
     if (this.options.logChanges) {
       log.info(
@@ -107,16 +105,15 @@ export class DifferOutput {
   }
 
   anomaly(partition: number, s: AnomalySignal): void {
-    this.buffer(partition).addAnomaly({
-      key: anomalyKey(s),
-      value: Buffer.from(encodeMessage(s)),
-      headers: cloudEventHeaders({
-        id: s.anomalyId,
+    this.buffer(partition).addAnomaly(
+      toLogRecord(Buffer.from(encodeMessage(s)), {
+        key: anomalyKey(s),
         type: CE_TYPES.anomaly,
         source: this.options.source,
+        id: s.anomalyId,
         time: s.observedAt,
       }),
-    });
+    );
     anomaliesTotal.inc({ reason: s.reason });
   }
 
@@ -130,25 +127,24 @@ export class DifferOutput {
   ): void {
     const { state } = next;
     const value = stateText(state, next.objectText);
-    this.buffer(partition).addState(key, () => ({
-      key,
-      value: Buffer.from(value),
-      partition,
-      headers: {
-        ...cloudEventHeaders({
-          id: stableId(key, state.resourceVersion),
-          type: CE_TYPES.objectState,
-          source: this.options.source,
-          time: state.observedAt,
-        }),
-        [STATE_HEADERS.sourceOffset]: String(offset),
-        [STATE_HEADERS.observedAt]: state.observedAt,
-        ...(state.snapshotId ? { [STATE_HEADERS.snapshotId]: state.snapshotId } : {}),
-        [STATE_HEADERS.objectDigest]: next.objectDigest,
-        [STATE_HEADERS.statusDigest]: next.statusText,
-        ...extraHeaders,
-      },
-    }));
+    this.buffer(partition).addState(key, () =>
+      toLogRecord(Buffer.from(value), {
+        key,
+        type: CE_TYPES.objectState,
+        source: this.options.source,
+        id: stableId(key, state.resourceVersion),
+        time: state.observedAt,
+        partition,
+        headers: {
+          [STATE_HEADERS.sourceOffset]: String(offset),
+          [STATE_HEADERS.observedAt]: state.observedAt,
+          ...(state.snapshotId ? { [STATE_HEADERS.snapshotId]: state.snapshotId } : {}),
+          [STATE_HEADERS.objectDigest]: next.objectDigest,
+          [STATE_HEADERS.statusDigest]: next.statusText,
+          ...extraHeaders,
+        },
+      }),
+    );
     store.put(key, {
       value,
       sourceOffset: offset,

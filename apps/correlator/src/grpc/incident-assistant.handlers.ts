@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   CE_TYPES,
-  cloudEventHeaders,
   encodeMessage,
   objectKey,
   stableId,
@@ -10,7 +9,7 @@ import {
   type AnomalySignal,
 } from '#contracts';
 import type { CorrelationEngine } from '#correlation';
-import type { EventLog } from '#kafka';
+import { toLogRecord, type EventLog } from '#kafka';
 import { componentLogger, counter, histogram } from '#observability';
 import type { IncidentTracker } from '../incidents/incident-tracker.js';
 import type { Incident } from '../incidents/incident.js';
@@ -189,7 +188,7 @@ export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServic
         labels: req.labels && Object.keys(req.labels).length ? req.labels : undefined,
       });
       await deps.log.publish(TOPICS.anomalies.name, [
-        {
+        toLogRecord(encodeMessage(anomaly), {
           key: objectKey({
             cluster,
             group: subject.group ?? '',
@@ -197,14 +196,11 @@ export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServic
             namespace: subject.namespace ?? null,
             name: subject.name,
           }),
-          value: encodeMessage(anomaly),
-          headers: cloudEventHeaders({
-            id: anomaly.anomalyId,
-            type: CE_TYPES.anomaly,
-            source: 'incident-assistant/correlator/api',
-            time: now,
-          }),
-        },
+          type: CE_TYPES.anomaly,
+          source: 'incident-assistant/correlator/api',
+          id: anomaly.anomalyId,
+          time: now,
+        }),
       ]);
       log.info(
         { anomalyId: anomaly.anomalyId, reason: anomaly.reason, kind: subject.kind, name: subject.name },
