@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import {
+  anomalyKey,
   CE_TYPES,
   encodeMessage,
-  objectKey,
   stableId,
   TOPICS,
   AnomalySignalSchema,
@@ -188,18 +188,13 @@ export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServic
         labels: req.labels && Object.keys(req.labels).length ? req.labels : undefined,
       });
       await deps.log.publish(TOPICS.anomalies.name, [
+        // Keyed as the differ and alert intake key theirs: one workload's anomalies share a partition.
         toLogRecord(encodeMessage(anomaly), {
-          key: objectKey({
-            cluster,
-            group: subject.group ?? '',
-            kind: subject.kind,
-            namespace: subject.namespace ?? null,
-            name: subject.name,
-          }),
+          key: anomalyKey(anomaly),
           type: CE_TYPES.anomaly,
           source: 'incident-assistant/correlator/api',
           id: anomaly.anomalyId,
-          time: now,
+          time: anomaly.observedAt,
         }),
       ]);
       log.info(
