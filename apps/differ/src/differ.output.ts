@@ -4,18 +4,13 @@ import {
   encodeMessage,
   anomalyKey,
   objectKey,
-  stableId,
   type AnomalySignal,
   type ChangeEvent,
-  type ObjectState,
 } from '#contracts';
 import { toLogRecord, type EventLog } from '#kafka';
 import { componentLogger, counter } from '#observability';
 import type { ResolvedDifferOptions } from './differ.options.js';
 import { encodeChangeWithinLimit, OutputBuffer } from './output-buffer.js';
-import { intern } from './state/intern.js';
-import { STATE_HEADERS, type PartitionStore } from './state/partition-store.js';
-import { stateText } from './state/state-text.js';
 
 const log = componentLogger('differ');
 const changesTotal = counter({
@@ -29,20 +24,11 @@ const anomaliesTotal = counter({
   labelNames: ['reason'],
 });
 
-/** A new state: the ObjectState without its object, which comes as the JSON text already serialized. */
-export interface NewState {
-  state: Omit<ObjectState, 'object'>;
-  objectText: string;
-  objectDigest: string;
-  /** JSON text of `state.statusDigest`, '' when none. */
-  statusText: string;
-}
-
 /**
- * What the differ produces, as records in one OutputBuffer per raw-events partition (published at that
- * partition's flush), and the matching state-store updates: a state is put in the store exactly when its
- * changelog record is buffered. Per partition, because batches of several partitions are in hand at once: a
- * partition's flush must publish its own batch's output, and its failure must drop only that.
+ * The change events and anomaly signals the differ produces, as records in one OutputBuffer per raw-events
+ * partition (published at that partition's flush; the state store buffers its changelog itself, see
+ * ChangeloggingStore). Per partition, because batches of several partitions are in hand at once: a partition's
+ * flush must publish its own batch's output, and its failure must drop only that.
  */
 export class DifferOutput {
   private readonly buffers = new Map<number, OutputBuffer>();
@@ -115,53 +101,5 @@ export class DifferOutput {
       }),
     );
     anomaliesTotal.inc({ reason: s.reason });
-  }
-
-  state(
-    store: PartitionStore,
-    key: string,
-    partition: number,
-    offset: number,
-    next: NewState,
-    extraHeaders: Record<string, string> = {},
-  ): void {
-    const { state } = next;
-    const value = stateText(state, next.objectText);
-    this.buffer(partition).addState(key, () =>
-      toLogRecord(Buffer.from(value), {
-        key,
-        type: CE_TYPES.objectState,
-        source: this.options.source,
-        id: stableId(key, state.resourceVersion),
-        time: state.observedAt,
-        partition,
-        headers: {
-          [STATE_HEADERS.sourceOffset]: String(offset),
-          [STATE_HEADERS.observedAt]: state.observedAt,
-          ...(state.snapshotId ? { [STATE_HEADERS.snapshotId]: state.snapshotId } : {}),
-          [STATE_HEADERS.objectDigest]: next.objectDigest,
-          [STATE_HEADERS.statusDigest]: next.statusText,
-          ...extraHeaders,
-        },
-      }),
-    );
-    store.put(key, {
-      value,
-      sourceOffset: offset,
-      snapshotId: state.snapshotId,
-      observedAt: state.observedAt,
-      objectDigest: next.objectDigest,
-      statusDigest: intern(next.statusText),
-    });
-  }
-
-  tombstone(store: PartitionStore, key: string, partition: number, offset: number, observedAt: string): void {
-    this.buffer(partition).addState(key, () => ({
-      key,
-      value: null,
-      partition,
-      headers: { [STATE_HEADERS.sourceOffset]: String(offset), [STATE_HEADERS.observedAt]: observedAt },
-    }));
-    store.delete(key, observedAt);
   }
 }
