@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { WatchedResource } from '#contracts';
 import { DEFAULT_MAX_MESSAGE_BYTES, sleep, type EventLog } from '#kafka';
-import type { SecretRedactor } from '#kube';
+import { KubeApiClient, type SecretRedactor } from '#kube';
 import { componentLogger } from '#observability';
 import { BoundedBuffer } from './buffer/bounded-buffer.js';
 import type { WatchItem } from './buffer/watch-item.js';
@@ -12,7 +12,6 @@ import {
   ResourceFilter,
   type ResourceFilterOptions,
 } from './discovery/resource-filter.js';
-import { KubeApiClient } from './kube/kube-api.client.js';
 import { registerLastEventSource, watcherMetrics as m } from './metrics/watcher.metrics.js';
 import { RawEventEncoder } from './publish/raw-event.encoder.js';
 import { RawEventPump } from './publish/raw-event.pump.js';

@@ -5,10 +5,9 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { EVENT_LOG, type EventLog } from '#kafka';
-import { SecretRedactor } from '#kube';
+import { loadKubeConfig, SecretRedactor } from '#kube';
 import { componentLogger, ReadinessRegistry } from '#observability';
 import { WATCHER_CONFIG, type WatcherConfig } from './config/watcher.config.js';
-import { loadKubeConfig } from './kube/kube-config.loader.js';
 import { WatcherAgent } from './watcher.agent.js';
 
 const log = componentLogger('watcher');
@@ -52,7 +51,7 @@ export class WatcherModule {
         {
           provide: WatcherAgent,
           inject: [EVENT_LOG],
-          useFactory: (eventLog: EventLog) => {
+          useFactory: async (eventLog: EventLog) => {
             if (config.redaction.generatedKey) {
               log.warn(
                 'IA_DEV_GENERATE_HMAC_KEY: Secret hashes use a throwaway key and change at every restart',
@@ -62,7 +61,7 @@ export class WatcherModule {
               ...config.watch,
               cluster: config.cluster,
               filter: config.filter,
-              kubeConfig: loadKubeConfig(config.kube),
+              kubeConfig: await loadKubeConfig(config.kube),
               redactor: new SecretRedactor(config.redaction),
               log: eventLog,
               maxMessageBytes,

@@ -1,9 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import {
+  anomalyKey,
   CE_TYPES,
-  cloudEventHeaders,
   encodeMessage,
-  objectKey,
   stableId,
   TOPICS,
   AnomalySignalSchema,
@@ -11,7 +10,7 @@ import {
   type SubjectRef,
 } from '#contracts';
 import { rankWithMetrics, type CorrelationEngine } from '#correlation';
-import type { EventLog } from '#kafka';
+import { toLogRecord, type EventLog } from '#kafka';
 import { summarizeByRevision, type MetricsSource } from '#metrics';
 import { componentLogger, counter, histogram } from '#observability';
 import type { IncidentTracker } from '../incidents/incident-tracker.js';
@@ -240,22 +239,14 @@ export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServic
         labels: req.labels && Object.keys(req.labels).length ? req.labels : undefined,
       });
       await deps.log.publish(TOPICS.anomalies.name, [
-        {
-          key: objectKey({
-            cluster,
-            group: subject.group ?? '',
-            kind: subject.kind,
-            namespace: subject.namespace ?? null,
-            name: subject.name,
-          }),
-          value: encodeMessage(anomaly),
-          headers: cloudEventHeaders({
-            id: anomaly.anomalyId,
-            type: CE_TYPES.anomaly,
-            source: 'incident-assistant/correlator/api',
-            time: now,
-          }),
-        },
+        // Keyed as the differ and alert intake key theirs: one workload's anomalies share a partition.
+        toLogRecord(encodeMessage(anomaly), {
+          key: anomalyKey(anomaly),
+          type: CE_TYPES.anomaly,
+          source: 'incident-assistant/correlator/api',
+          id: anomaly.anomalyId,
+          time: anomaly.observedAt,
+        }),
       ]);
       log.info(
         { anomalyId: anomaly.anomalyId, reason: anomaly.reason, kind: subject.kind, name: subject.name },
