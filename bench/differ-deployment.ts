@@ -1,4 +1,4 @@
-import type { KubeObject } from '../apps/watcher/src/publish/raw-event.factory.js';
+import type { KubeObject } from '#contracts';
 
 /** A Deployment shaped like the recorded ones (online-boutique): env, probes, resources, managedFields. ~4 KiB. */
 export function deployment(i: number, version: number): KubeObject {

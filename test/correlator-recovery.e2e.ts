@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ALL_TOPICS, CE_TYPES, cloudEventHeaders, encodeMessage, objectKey, TOPICS } from '#contracts';
+import { ALL_TOPICS, anomalyKey, CE_TYPES, encodeMessage, objectKey, TOPICS } from '#contracts';
 import type { CorrelationEngine } from '#correlation';
-import { EventLogModule, KafkaConnectionSchema, KafkaEventLog } from '#kafka';
+import { EventLogModule, KafkaConnectionSchema, KafkaEventLog, toLogRecord } from '#kafka';
 import { generateCluster } from '../bench/synthetic-cluster.js';
+import { parseCorrelatorConfig } from '../apps/correlator/src/config/correlator.config.js';
 import { CorrelatorModule } from '../apps/correlator/src/correlator.module.js';
 import { CorrelatorRuntime } from '../apps/correlator/src/correlator.runtime.js';
 import { CORRELATION_ENGINE } from '../apps/correlator/src/correlator.module.js';
@@ -27,11 +28,11 @@ async function startCorrelator(): Promise<INestApplication> {
     imports: [
       EventLogModule.forRoot(() => new KafkaEventLog(connection())),
       CorrelatorModule.forRoot({
-        config: {
+        config: parseCorrelatorConfig({
           cluster: 'bench',
           grpc: { host: '127.0.0.1', port: 0 },
           incidents: { rerankDebounceMs: 0 },
-        },
+        }),
       }),
     ],
   })
@@ -81,38 +82,39 @@ describe('correlator recovery from Kafka', () => {
     const source = 'incident-assistant/e2e';
     await log.publish(
       TOPICS.objects.name,
-      cluster.objects.map((o) => ({
-        key: o.key,
-        value: encodeMessage(o.state),
-        headers: cloudEventHeaders({
-          id: o.state.resourceVersion,
+      cluster.objects.map((o) =>
+        toLogRecord(encodeMessage(o.state), {
+          key: o.key,
           type: CE_TYPES.objectState,
           source,
+          id: o.state.resourceVersion,
           time: o.state.observedAt,
         }),
-      })),
+      ),
     );
     await log.publish(
       TOPICS.changes.name,
-      cluster.changes.map((c) => ({
-        key: objectKey(c.ref),
-        value: encodeMessage(c),
-        headers: cloudEventHeaders({ id: c.changeId, type: CE_TYPES.change, source, time: c.changedAt }),
-      })),
+      cluster.changes.map((c) =>
+        toLogRecord(encodeMessage(c), {
+          key: objectKey(c.ref),
+          type: CE_TYPES.change,
+          source,
+          id: c.changeId,
+          time: c.changedAt,
+        }),
+      ),
     );
     await log.publish(
       TOPICS.anomalies.name,
-      cluster.anomalies.map((a) => ({
-        key: objectKey({
-          cluster: a.cluster,
-          group: 'apps',
-          kind: a.subject.kind,
-          namespace: a.subject.namespace ?? null,
-          name: a.subject.name,
+      cluster.anomalies.map((a) =>
+        toLogRecord(encodeMessage(a), {
+          key: anomalyKey(a),
+          type: CE_TYPES.anomaly,
+          source,
+          id: a.anomalyId,
+          time: a.observedAt,
         }),
-        value: encodeMessage(a),
-        headers: cloudEventHeaders({ id: a.anomalyId, type: CE_TYPES.anomaly, source, time: a.observedAt }),
-      })),
+      ),
     );
     await log.close();
 

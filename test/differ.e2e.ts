@@ -3,19 +3,17 @@ import {
   AnomalySignalSchema,
   ChangeEventSchema,
   decodeMessage,
+  rawObjectEvent,
+  snapshotMarker,
   TOPICS,
   type AnomalySignal,
   type ChangeEvent,
+  type KubeObject,
   type WatchedResource,
 } from '#contracts';
 import { KafkaConnectionSchema, KafkaEventLog, type ConsumerHandle, type LogRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
 import { DifferProcessor } from '../apps/differ/src/differ.processor.js';
-import {
-  rawObjectEvent,
-  snapshotMarker,
-  type KubeObject,
-} from '../apps/watcher/src/publish/raw-event.factory.js';
 import { RawEventPublisher } from '../apps/watcher/src/publish/raw-event.publisher.js';
 import { kafkaBrokers, uniqueTopicPrefix } from './support/kafka.js';
 

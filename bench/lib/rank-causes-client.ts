@@ -1,10 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import {
-  clientConstructor,
-  INCIDENT_ASSISTANT_SERVICE,
-  loadProtos,
-  SERVICE_PROTO,
-} from '../../apps/correlator/src/grpc/proto-files.js';
+import { clientConstructor, INCIDENT_ASSISTANT_SERVICE, loadProtos, SERVICE_PROTO } from '#grpc';
 
 type RankCausesCall = (
   request: unknown,

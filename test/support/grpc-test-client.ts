@@ -10,7 +10,7 @@ import {
   loadProtos,
   PROTO_LOAD_OPTIONS,
   SERVICE_PROTO,
-} from '../../apps/correlator/src/grpc/proto-files.js';
+} from '#grpc';
 
 type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 

@@ -1,12 +1,7 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  clientConstructor,
-  INCIDENT_ASSISTANT_SERVICE,
-  loadProtos,
-  SERVICE_PROTO,
-} from '../../correlator/src/grpc/proto-files.js';
+import { clientConstructor, INCIDENT_ASSISTANT_SERVICE, loadProtos, SERVICE_PROTO } from '#grpc';
 
 export interface ServerFlags {
   server: string;

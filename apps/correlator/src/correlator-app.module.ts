@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { EventLogModule, KafkaConnectionSchema, KafkaEventLog, kafkaConnectionFromEnv } from '#kafka';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { EventLogModule, KafkaEventLog, type KafkaConnection } from '#kafka';
 import { ObservabilityModule } from '#observability';
+import type { CorrelatorConfig } from './config/correlator.config.js';
 import { CorrelatorModule } from './correlator.module.js';
 
 /**
@@ -9,14 +9,16 @@ import { CorrelatorModule } from './correlator.module.js';
  * HTTP port, the gRPC API on its own port. The all-in-one root imports CorrelatorModule instead, beside the
  * watcher and differ modules, with one EventLogModule for all three.
  */
-@Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true }),
-    EventLogModule.forRoot(
-      () => new KafkaEventLog(KafkaConnectionSchema.parse(kafkaConnectionFromEnv(process.env))),
-    ),
-    ObservabilityModule,
-    CorrelatorModule.forRoot(),
-  ],
-})
-export class CorrelatorAppModule {}
+@Module({})
+export class CorrelatorAppModule {
+  static forRoot(settings: { kafka: KafkaConnection; config: CorrelatorConfig }): DynamicModule {
+    return {
+      module: CorrelatorAppModule,
+      imports: [
+        EventLogModule.forRoot(() => new KafkaEventLog(settings.kafka)),
+        ObservabilityModule,
+        CorrelatorModule.forRoot({ config: settings.config }),
+      ],
+    };
+  }
+}

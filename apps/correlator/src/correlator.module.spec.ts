@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLogModule, MemoryEventLog } from '#kafka';
 import { ObservabilityModule } from '#observability';
+import { parseCorrelatorConfig } from './config/correlator.config.js';
 import { CorrelatorModule } from './correlator.module.js';
 import { CorrelatorRuntime, type EngineFeeder } from './correlator.runtime.js';
 import { FakeEngine } from '../../../test/support/fake-engine.js';
@@ -32,7 +33,7 @@ const feeder = new ScriptedFeeder();
     EventLogModule.forRoot(() => new MemoryEventLog()),
     ObservabilityModule,
     CorrelatorModule.forRoot({
-      config: { cluster: 'test', grpc: { host: '127.0.0.1', port: 0 } },
+      config: parseCorrelatorConfig({ cluster: 'test', grpc: { host: '127.0.0.1', port: 0 } }),
       engine: () => new FakeEngine(),
       feeder: () => feeder,
       alertSink: () => ({

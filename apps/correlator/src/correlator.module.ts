@@ -1,14 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { ObservedEngine, type CorrelationEngine } from '#correlation';
 import { EVENT_LOG, type EventLog } from '#kafka';
-import {
-  CORRELATOR_CONFIG,
-  correlatorConfig,
-  parseCorrelatorConfig,
-  type CorrelatorConfig,
-  type CorrelatorConfigInput,
-} from './config/correlator.config.js';
+import { CORRELATOR_CONFIG, type CorrelatorConfig } from './config/correlator.config.js';
 import { CorrelatorRuntime, ENGINE_FEEDER, type EngineFeeder } from './correlator.runtime.js';
 import { ChangeFeed } from './feed/change-feed.js';
 import { ALERT_INTAKE, type AlertSink } from './http/alert-sink.js';
@@ -20,8 +13,8 @@ import { defaultAlertSink, defaultEngine, defaultFeeder } from './correlator.def
 export const CORRELATION_ENGINE = Symbol('CORRELATION_ENGINE');
 
 export interface CorrelatorModuleOptions {
-  /** Settings instead of the CORRELATOR_* environment (tests, all-in-one with flags). */
-  config?: CorrelatorConfigInput;
+  /** The parsed settings (parseCorrelatorConfig), from the CORRELATOR_* environment or built in code. */
+  config: CorrelatorConfig;
   /** The engine implementation; default: the ranking engine of libs/correlation. */
   engine?: () => CorrelationEngine;
   /** What feeds the engine from the log; default: the CorrelatorProcessor. */
@@ -37,14 +30,9 @@ export interface CorrelatorModuleOptions {
  */
 @Module({})
 export class CorrelatorModule {
-  static forRoot(options: CorrelatorModuleOptions = {}): DynamicModule {
+  static forRoot(options: CorrelatorModuleOptions): DynamicModule {
     const providers: Provider[] = [
-      {
-        provide: CORRELATOR_CONFIG,
-        inject: [correlatorConfig.KEY],
-        useFactory: (fromEnv: CorrelatorConfig) =>
-          options.config ? parseCorrelatorConfig(options.config) : fromEnv,
-      },
+      { provide: CORRELATOR_CONFIG, useValue: options.config },
       {
         provide: ObservedEngine,
         inject: [CORRELATOR_CONFIG],
@@ -78,7 +66,6 @@ export class CorrelatorModule {
     ];
     return {
       module: CorrelatorModule,
-      imports: [ConfigModule.forFeature(correlatorConfig)],
       controllers: [AlertmanagerWebhookController],
       providers,
       exports: [CORRELATION_ENGINE, CORRELATOR_CONFIG, IncidentTracker, CorrelatorRuntime],

@@ -5,16 +5,14 @@ import {
   decodeMessage,
   DLQ_HEADERS,
   ObjectStateSchema,
+  rawObjectEvent,
+  snapshotMarker,
   TOPICS,
   type ChangeEvent,
+  type KubeObject,
   type WatchedResource,
 } from '#contracts';
 import { MemoryEventLog, type LogRecord } from '#kafka';
-import {
-  rawObjectEvent,
-  snapshotMarker,
-  type KubeObject,
-} from '../../watcher/src/publish/raw-event.factory.js';
 import { RawEventPublisher } from '../../watcher/src/publish/raw-event.publisher.js';
 import { DifferProcessor } from './differ.processor.js';
 

@@ -14,9 +14,10 @@ import { componentLogger, gauge, histogram } from '#observability';
 import { ChangeFactory } from './change.factory.js';
 import { ChangeScope, eventEssentials } from './change-scope.js';
 import { SnapshotEnd } from './snapshot-end.js';
-import { DifferOutput, type NewState } from './differ.output.js';
+import { DifferOutput } from './differ.output.js';
 import type { ResolvedDifferOptions } from './differ.options.js';
-import { type PartitionStore, PartitionStore as Store } from './state/partition-store.js';
+import { ChangeloggingStore, type NewState } from './state/changelogging-store.js';
+import { PartitionStore } from './state/partition-store.js';
 import { restoreStores } from './state/state-restore.js';
 import { objectDigest } from './state/state-text.js';
 import { UndiffableObject } from './undiffable-object.error.js';
@@ -44,10 +45,10 @@ interface BatchObject {
 /**
  * The differ's record handler: per raw-events partition, a state store restored from the changelog partition
  * of the same number; per record, a diff against the stored state, change events, anomaly signals and the new
- * state, published at flush (see OutputBuffer for the order).
+ * state, published at flush (see flush for the order).
  */
 export class DifferHandler implements RecordHandler {
-  private readonly stores = new Map<number, PartitionStore>();
+  private readonly stores = new Map<number, ChangeloggingStore>();
   private readonly normalizer: Normalizer;
   private readonly changes = new ChangeFactory();
   private readonly output: DifferOutput;
@@ -55,9 +56,9 @@ export class DifferHandler implements RecordHandler {
   private readonly snapshotEnd: SnapshotEnd;
   private restoring = 0;
   /**
-   * Per partition, the objects this batch changed, parsed (see OutputBuffer: the batch's last state per key). An
-   * object changed again in the same batch (a rollout edits a Deployment several times; a backlog holds many
-   * edits of one object) is diffed against it instead of parsing the state's text again. Dropped at flush.
+   * Per partition, the objects this batch changed, parsed (see ChangeloggingStore: the batch's last state per
+   * key). An object changed again in the same batch (a rollout edits a Deployment several times; a backlog holds
+   * many edits of one object) is diffed against it instead of parsing the state's text again. Dropped at flush.
    */
   private readonly batchObjects = new Map<number, Map<string, BatchObject>>();
 
@@ -95,11 +96,12 @@ export class DifferHandler implements RecordHandler {
     this.restoring += partitions.length;
     const end = restoreSeconds.startTimer();
     try {
-      // Whatever an earlier attempt of the batch left unpublished will be produced again.
+      // Whatever an earlier attempt of the batch left unpublished will be produced again (the changelog it
+      // buffered goes with the stores the restored ones replace).
       this.output.clear(partitions);
       for (const p of partitions) this.batchObjects.delete(p);
       const { stores, records } = await restoreStores(this.log, partitions, heartbeat);
-      for (const [p, store] of stores) this.stores.set(p, store);
+      for (const [p, store] of stores) this.stores.set(p, this.changelogging(p, store));
       stateObjects.set(this.objectCount);
       log[records > 0 ? 'info' : 'debug'](
         { partitions, records, objects: [...stores.values()].reduce((n, s) => n + s.size, 0) },
@@ -119,12 +121,19 @@ export class DifferHandler implements RecordHandler {
     stateObjects.set(this.objectCount);
   }
 
-  /** Publishes the output of `tp`'s batch (batches of several partitions are in hand at once); without `tp`, all. */
+  /**
+   * Publishes the output of `tp`'s batch (batches of several partitions are in hand at once); without `tp`, all.
+   * In the order that makes a crash safe: changes and anomalies first, the changelog last. If the process dies in
+   * between, the state was not advanced, the batch is processed again and yields the same deterministic ids,
+   * which consumers dedupe. Offsets are committed after all of it.
+   */
   async flush(tp?: TopicPartition): Promise<void> {
     if (tp && tp.topic !== TOPICS.rawEvents.name) return;
     if (tp) this.batchObjects.delete(tp.partition);
     else this.batchObjects.clear();
     await this.output.flush(tp?.partition);
+    if (tp) await this.stores.get(tp.partition)?.flush();
+    else for (const store of this.stores.values()) await store.flush();
   }
 
   async handle(record: ConsumedRecord): Promise<void> {
@@ -132,7 +141,7 @@ export class DifferHandler implements RecordHandler {
     const event = decodeMessage('RawLifecycleEvent', RawLifecycleEventSchema, record.value);
     let store = this.stores.get(record.partition);
     if (!store) {
-      store = new Store();
+      store = this.changelogging(record.partition, new PartitionStore());
       this.stores.set(record.partition, store);
     }
     if (isSnapshotMarker(event)) {
@@ -156,7 +165,7 @@ export class DifferHandler implements RecordHandler {
     }
   }
 
-  private apply(store: PartitionStore, key: string, ev: RawObjectEvent, record: ConsumedRecord): void {
+  private apply(store: ChangeloggingStore, key: string, ev: RawObjectEvent, record: ConsumedRecord): void {
     const { ref } = ev;
     const raw = ev.object;
     if (!raw.metadata || typeof raw.metadata !== 'object')
@@ -177,7 +186,7 @@ export class DifferHandler implements RecordHandler {
             whileAway: false,
           }),
         );
-      this.output.tombstone(store, key, record.partition, offset, ev.observedAt);
+      store.delete(key, offset, ev.observedAt);
       return;
     }
 
@@ -245,18 +254,13 @@ export class DifferHandler implements RecordHandler {
         snapshotId: ev.type === 'SYNC' ? ev.snapshotId : entry?.snapshotId,
         ...(status.digest ? { statusDigest: status.digest } : {}),
       };
-      this.output.state(store, key, record.partition, offset, {
-        state,
-        objectText,
-        objectDigest: digest,
-        statusText,
-      });
+      store.put(key, offset, { state, objectText, objectDigest: digest, statusText });
     }
   }
 
   /** The change event of a create or update, if any; `prev` is the parsed state when the object changed. */
   private reportChange(
-    store: PartitionStore,
+    store: ChangeloggingStore,
     partition: number,
     ev: RawObjectEvent,
     raw: Record<string, unknown>,
@@ -279,9 +283,18 @@ export class DifferHandler implements RecordHandler {
     if (diff) this.output.change(partition, this.changes.update({ ...base, diff, whileAway }));
   }
 
-  private createdWhileAway(store: PartitionStore, raw: Record<string, unknown>, observedAt: string): boolean {
+  private createdWhileAway(
+    store: ChangeloggingStore,
+    raw: Record<string, unknown>,
+    observedAt: string,
+  ): boolean {
     const known = store.knownBefore(observedAt);
     const created = (raw.metadata as { creationTimestamp?: string }).creationTimestamp;
     return !!known && !!created && Date.parse(created) > Date.parse(known);
+  }
+
+  /** A partition's store, logging its writes to the changelog partition of the same number. */
+  private changelogging(partition: number, store: PartitionStore): ChangeloggingStore {
+    return new ChangeloggingStore(store, partition, this.log, this.options);
   }
 }

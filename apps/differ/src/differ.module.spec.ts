@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
 import { EventLogModule, MemoryEventLog } from '#kafka';
 import { ObservabilityModule, ReadinessRegistry } from '#observability';
+import { parseDifferConfig } from './config/differ.config.js';
 import { DifferModule } from './differ.module.js';
 import { DifferProcessor } from './differ.processor.js';
 
@@ -12,10 +12,11 @@ describe('DifferModule', () => {
   it('starts the processor, registers readiness and stops on close', async () => {
     @Module({
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true }),
         ObservabilityModule,
         EventLogModule.forRoot(() => new MemoryEventLog()),
-        DifferModule.forRoot({ config: { groupId: 'module-test', ignoreKinds: 'Lease,Endpoints' } }),
+        DifferModule.forRoot({
+          config: parseDifferConfig({ groupId: 'module-test', ignoreKinds: 'Lease,Endpoints' }),
+        }),
       ],
     })
     class Root {}

@@ -5,21 +5,16 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { EVENT_LOG, type EventLog } from '#kafka';
 import { ReadinessRegistry } from '#observability';
-import {
-  DIFFER_CONFIG,
-  differConfig,
-  parseDifferConfig,
-  type DifferConfig,
-  type DifferConfigInput,
-} from './config/differ.config.js';
+import { DIFFER_CONFIG, type DifferConfig } from './config/differ.config.js';
 import { DifferProcessor } from './differ.processor.js';
 
 export interface DifferModuleOptions {
-  /** Settings instead of the DIFFER_* environment (tests, all-in-one with flags). */
-  config?: DifferConfigInput;
+  /** The parsed settings (parseDifferConfig), from the DIFFER_* environment or built in code. */
+  config: DifferConfig;
+  /** The log's largest record (KafkaConnection.maxMessageBytes); default DEFAULT_MAX_MESSAGE_BYTES. */
+  maxMessageBytes?: number;
 }
 
 /** Starts the processor once the application is up and stops it (flush, commit, leave the group) on shutdown. */
@@ -46,30 +41,18 @@ export class DifferLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
  */
 @Module({})
 export class DifferModule {
-  static forRoot(options: DifferModuleOptions = {}): DynamicModule {
+  static forRoot({ config, maxMessageBytes }: DifferModuleOptions): DynamicModule {
     return {
       module: DifferModule,
-      imports: [ConfigModule.forFeature(differConfig)],
       providers: [
-        {
-          provide: DIFFER_CONFIG,
-          inject: [differConfig.KEY],
-          useFactory: (fromEnv: DifferConfig) =>
-            options.config ? parseDifferConfig(options.config) : fromEnv,
-        },
+        { provide: DIFFER_CONFIG, useValue: config },
         {
           provide: DifferProcessor,
-          inject: [EVENT_LOG, DIFFER_CONFIG],
-          useFactory: (log: EventLog, c: DifferConfig) =>
-            new DifferProcessor(log, {
-              groupId: c.groupId,
-              ignoreKinds: c.ignoreKinds,
-              ignoreDifferences: c.ignoreDifferences,
-              controllerOwnedKinds: c.controllerOwnedKinds,
-              maxMessageBytes: c.maxMessageBytes,
-              logChanges: c.logChanges,
-              partitionsConcurrently: c.partitionsConcurrently,
-            }),
+          inject: [EVENT_LOG],
+          useFactory: (log: EventLog) => {
+            const { http: _http, ...options } = config;
+            return new DifferProcessor(log, { ...options, maxMessageBytes });
+          },
         },
         {
           provide: DifferLifecycle,

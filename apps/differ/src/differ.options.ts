@@ -1,5 +1,6 @@
 import { TOPICS } from '#contracts';
 import { DEFAULT_IGNORE_RULES, type IgnoreRule } from '#diff';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '#kafka';
 
 /** Everything the differ can be told; every field has a default, so `new DifferProcessor(log, {})` works. */
 export interface DifferOptions {
@@ -58,7 +59,7 @@ export function resolveDifferOptions(o: DifferOptions): ResolvedDifferOptions {
       ...(o.ignoreDifferences ?? []),
     ],
     controllerOwnedKinds: new Set(o.controllerOwnedKinds ?? DEFAULT_CONTROLLER_OWNED_KINDS),
-    maxMessageBytes: o.maxMessageBytes ?? 1_000_000,
+    maxMessageBytes: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxValueBytes: o.maxValueBytes ?? 64 * 1024,
     logChanges: o.logChanges ?? true,
     partitionsConcurrently: o.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,

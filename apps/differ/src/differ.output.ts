@@ -1,22 +1,16 @@
 import {
   CE_TYPES,
-  cloudEventHeaders,
   displayRef,
   encodeMessage,
   anomalyKey,
   objectKey,
-  stableId,
   type AnomalySignal,
   type ChangeEvent,
-  type ObjectState,
 } from '#contracts';
-import type { EventLog } from '#kafka';
+import { toLogRecord, type EventLog } from '#kafka';
 import { componentLogger, counter } from '#observability';
 import type { ResolvedDifferOptions } from './differ.options.js';
 import { encodeChangeWithinLimit, OutputBuffer } from './output-buffer.js';
-import { intern } from './state/intern.js';
-import { STATE_HEADERS, type PartitionStore } from './state/partition-store.js';
-import { stateText } from './state/state-text.js';
 
 const log = componentLogger('differ');
 const changesTotal = counter({
@@ -30,20 +24,11 @@ const anomaliesTotal = counter({
   labelNames: ['reason'],
 });
 
-/** A new state: the ObjectState without its object, which comes as the JSON text already serialized. */
-export interface NewState {
-  state: Omit<ObjectState, 'object'>;
-  objectText: string;
-  objectDigest: string;
-  /** JSON text of `state.statusDigest`, '' when none. */
-  statusText: string;
-}
-
 /**
- * What the differ produces, as records in one OutputBuffer per raw-events partition (published at that
- * partition's flush), and the matching state-store updates: a state is put in the store exactly when its
- * changelog record is buffered. Per partition, because batches of several partitions are in hand at once: a
- * partition's flush must publish its own batch's output, and its failure must drop only that.
+ * The change events and anomaly signals the differ produces, as records in one OutputBuffer per raw-events
+ * partition (published at that partition's flush; the state store buffers its changelog itself, see
+ * ChangeloggingStore). Per partition, because batches of several partitions are in hand at once: a partition's
+ * flush must publish its own batch's output, and its failure must drop only that.
  */
 export class DifferOutput {
   private readonly buffers = new Map<number, OutputBuffer>();
@@ -77,16 +62,15 @@ export class DifferOutput {
     // Bytes, not text: the producer then copies them instead of measuring and writing the text (two passes), and
     // the buffer's size accounting reads their length.
     const value = Buffer.from(encodeChangeWithinLimit(change, this.options.maxMessageBytes));
-    this.buffer(partition).addChange({
-      key: objectKey(change.ref),
-      value,
-      headers: cloudEventHeaders({
-        id: change.changeId,
+    this.buffer(partition).addChange(
+      toLogRecord(value, {
+        key: objectKey(change.ref),
         type: CE_TYPES.change,
         source: this.options.source,
+        id: change.changeId,
         time: change.changedAt,
       }),
-    });
+    );
     changesTotal.inc({ class: change.classes[0] });
     if (this.options.logChanges) {
       log.info(
@@ -107,65 +91,15 @@ export class DifferOutput {
   }
 
   anomaly(partition: number, s: AnomalySignal): void {
-    this.buffer(partition).addAnomaly({
-      key: anomalyKey(s),
-      value: Buffer.from(encodeMessage(s)),
-      headers: cloudEventHeaders({
-        id: s.anomalyId,
+    this.buffer(partition).addAnomaly(
+      toLogRecord(Buffer.from(encodeMessage(s)), {
+        key: anomalyKey(s),
         type: CE_TYPES.anomaly,
         source: this.options.source,
+        id: s.anomalyId,
         time: s.observedAt,
       }),
-    });
+    );
     anomaliesTotal.inc({ reason: s.reason });
-  }
-
-  state(
-    store: PartitionStore,
-    key: string,
-    partition: number,
-    offset: number,
-    next: NewState,
-    extraHeaders: Record<string, string> = {},
-  ): void {
-    const { state } = next;
-    const value = stateText(state, next.objectText);
-    this.buffer(partition).addState(key, () => ({
-      key,
-      value: Buffer.from(value),
-      partition,
-      headers: {
-        ...cloudEventHeaders({
-          id: stableId(key, state.resourceVersion),
-          type: CE_TYPES.objectState,
-          source: this.options.source,
-          time: state.observedAt,
-        }),
-        [STATE_HEADERS.sourceOffset]: String(offset),
-        [STATE_HEADERS.observedAt]: state.observedAt,
-        ...(state.snapshotId ? { [STATE_HEADERS.snapshotId]: state.snapshotId } : {}),
-        [STATE_HEADERS.objectDigest]: next.objectDigest,
-        [STATE_HEADERS.statusDigest]: next.statusText,
-        ...extraHeaders,
-      },
-    }));
-    store.put(key, {
-      value,
-      sourceOffset: offset,
-      snapshotId: state.snapshotId,
-      observedAt: state.observedAt,
-      objectDigest: next.objectDigest,
-      statusDigest: intern(next.statusText),
-    });
-  }
-
-  tombstone(store: PartitionStore, key: string, partition: number, offset: number, observedAt: string): void {
-    this.buffer(partition).addState(key, () => ({
-      key,
-      value: null,
-      partition,
-      headers: { [STATE_HEADERS.sourceOffset]: String(offset), [STATE_HEADERS.observedAt]: observedAt },
-    }));
-    store.delete(key, observedAt);
   }
 }

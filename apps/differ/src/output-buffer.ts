@@ -1,43 +1,17 @@
 import { TOPICS, type ChangeEvent } from '#contracts';
 import type { EventLog, LogRecord } from '#kafka';
+import { publishWithinLimit } from './publish-within-limit.js';
 
 /** Room for the key, headers and record framing next to a change event's value (see encodeChangeWithinLimit). */
 const RECORD_OVERHEAD = 4 * 1024;
-/** Record framing in a record batch: length, attributes, timestamp and offset deltas, length prefixes. */
-const FRAMING_BYTES = 24;
-/** Record batch header (offset, length, epoch, magic, crc, attributes, producer ids, sequence, count). */
-const BATCH_HEADER_BYTES = 61;
-
-/** What a record adds to a record batch before compression. */
-function recordBytes(r: LogRecord): number {
-  const v = r.value;
-  let n = FRAMING_BYTES + (v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
-  if (r.key !== null) n += Buffer.byteLength(r.key);
-  // Two length prefixes per header.
-  for (const k in r.headers) n += 4 + Buffer.byteLength(k) + Buffer.byteLength(r.headers[k]);
-  return n;
-}
 
 /**
- * A changelog record, built at flush: only the batch's last state of a key is published, so the bytes, headers
- * and id of the states it replaces are never made.
- */
-export type PendingState = () => LogRecord;
-
-/**
- * What a batch produced, published at flush in the order that makes a crash safe: changes and anomalies first,
- * the changelog last. If the process dies in between, the state was not advanced, the batch is processed again
- * and yields the same deterministic ids, which consumers dedupe. Offsets are committed after all of it.
- *
- * The changelog keeps one record per key, the batch's last, as Kafka Streams' record cache does: the topic is
- * compacted, so the intermediate states of an object changed several times in one batch would only be written
- * to be compacted away, and a restore needs nothing but the last. A differ catching up on a backlog (the batches
- * are large then, and a rollout changes the same Deployment several times) writes a fraction of the bytes.
+ * The change events and anomaly signals a batch produced, published at flush, before the state store's changelog
+ * (see DifferHandler.flush for why in this order).
  */
 export class OutputBuffer {
   private changes: LogRecord[] = [];
   private anomalies: LogRecord[] = [];
-  private changelog = new Map<string, PendingState>();
 
   constructor(
     private readonly log: EventLog,
@@ -50,54 +24,24 @@ export class OutputBuffer {
   addAnomaly(r: LogRecord): void {
     this.anomalies.push(r);
   }
-  /** A later state of the same key replaces the earlier one, which is never published (see the class). */
-  addState(key: string, build: PendingState): void {
-    this.changelog.set(key, build);
-  }
 
   get size(): number {
-    return this.changes.length + this.anomalies.length + this.changelog.size;
+    return this.changes.length + this.anomalies.length;
   }
 
   /** Drops what a failed batch produced: it will be produced again. */
   clear(): void {
     this.changes = [];
     this.anomalies = [];
-    this.changelog = new Map();
   }
 
   async flush(): Promise<void> {
-    const [changes, anomalies, changelog] = [this.changes, this.anomalies, this.changelog];
+    const [changes, anomalies] = [this.changes, this.anomalies];
     this.clear();
     await Promise.all([
-      this.publish(TOPICS.changes.name, changes),
-      this.publish(TOPICS.anomalies.name, anomalies),
+      publishWithinLimit(this.log, TOPICS.changes.name, changes, this.maxMessageBytes),
+      publishWithinLimit(this.log, TOPICS.anomalies.name, anomalies, this.maxMessageBytes),
     ]);
-    await this.publish(
-      TOPICS.objects.name,
-      Array.from(changelog.values(), (build) => build()),
-    );
-  }
-
-  /**
-   * Splits a publish so that no record batch exceeds the broker's limit even before compression. Counted with the
-   * records' actual sizes: a flat 4 KiB per record beside ~3 KiB values cut requests to less than half their
-   * allowed size, and every request is a round trip the batch's commit waits for.
-   */
-  private async publish(topic: string, records: readonly LogRecord[]): Promise<void> {
-    let chunk: LogRecord[] = [];
-    let bytes = BATCH_HEADER_BYTES;
-    for (const r of records) {
-      const size = recordBytes(r);
-      if (chunk.length > 0 && bytes + size > this.maxMessageBytes) {
-        await this.log.publish(topic, chunk);
-        chunk = [];
-        bytes = BATCH_HEADER_BYTES;
-      }
-      chunk.push(r);
-      bytes += size;
-    }
-    if (chunk.length) await this.log.publish(topic, chunk);
   }
 }
 

@@ -4,8 +4,8 @@ import type { ChangeFactory } from './change.factory.js';
 import type { ChangeScope } from './change-scope.js';
 import type { DifferOutput } from './differ.output.js';
 import type { ResolvedDifferOptions } from './differ.options.js';
+import type { ChangeloggingStore } from './state/changelogging-store.js';
 import { checkpointState } from './state/checkpoint.js';
-import type { PartitionStore } from './state/partition-store.js';
 
 /**
  * What the end of a snapshot (a complete list of one resource) tells a partition: the objects of the resource it
@@ -20,14 +20,14 @@ export class SnapshotEnd {
     private readonly options: ResolvedDifferOptions,
   ) {}
 
-  apply(store: PartitionStore, marker: SnapshotMarker, record: ConsumedRecord): void {
+  apply(store: ChangeloggingStore, marker: SnapshotMarker, record: ConsumedRecord): void {
     this.deletedWhileAway(store, marker, record);
     // See checkpointState: after a restart, when this partition last knew the cluster.
     const { key, next, headers } = checkpointState(marker, record.partition);
-    this.output.state(store, key, record.partition, Number(record.offset), next, headers);
+    store.put(key, Number(record.offset), next, headers);
   }
 
-  private deletedWhileAway(store: PartitionStore, marker: SnapshotMarker, record: ConsumedRecord): void {
+  private deletedWhileAway(store: ChangeloggingStore, marker: SnapshotMarker, record: ConsumedRecord): void {
     const r = marker.resource;
     if (this.options.ignoreKinds.has(r.kind)) return;
     const prefix = `${marker.cluster}/${r.group || 'core'}/${r.kind}/`;
@@ -53,7 +53,7 @@ export class SnapshotEnd {
           }),
         );
       }
-      this.output.tombstone(store, key, record.partition, offset, marker.observedAt);
+      store.delete(key, offset, marker.observedAt);
     }
   }
 }

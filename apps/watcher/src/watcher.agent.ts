@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { WatchedResource } from '#contracts';
-import { sleep, type EventLog } from '#kafka';
-import type { SecretRedactor } from '#kube';
+import { DEFAULT_MAX_MESSAGE_BYTES, sleep, type EventLog } from '#kafka';
+import { KubeApiClient, type SecretRedactor } from '#kube';
 import { componentLogger } from '#observability';
 import { BoundedBuffer } from './buffer/bounded-buffer.js';
 import type { WatchItem } from './buffer/watch-item.js';
@@ -12,7 +12,6 @@ import {
   ResourceFilter,
   type ResourceFilterOptions,
 } from './discovery/resource-filter.js';
-import { KubeApiClient } from './kube/kube-api.client.js';
 import { registerLastEventSource, watcherMetrics as m } from './metrics/watcher.metrics.js';
 import { RawEventEncoder } from './publish/raw-event.encoder.js';
 import { RawEventPump } from './publish/raw-event.pump.js';
@@ -83,7 +82,7 @@ export class WatcherAgent {
       ...options.filter,
     });
     this.discovery = new ApiDiscovery(this.api, this.filter);
-    const maxMessageBytes = options.maxMessageBytes ?? 1_048_576;
+    const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.buffer = new BoundedBuffer<WatchItem>({
       capacity: options.bufferCapacity ?? 10_000,
       maxBytes: options.bufferBytes ?? 16 * 2 ** 20,

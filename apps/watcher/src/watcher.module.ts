@@ -5,14 +5,10 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { EVENT_LOG, type EventLog } from '#kafka';
-import { SecretRedactor } from '#kube';
+import { loadKubeConfig, SecretRedactor } from '#kube';
 import { componentLogger, ReadinessRegistry } from '#observability';
-import type { WatcherSettings } from './config/watcher.config.js';
-import { loadKubeConfig } from './kube/kube-config.loader.js';
+import { WATCHER_CONFIG, type WatcherConfig } from './config/watcher.config.js';
 import { WatcherAgent } from './watcher.agent.js';
-
-export const WATCHER_SETTINGS = Symbol('WATCHER_SETTINGS');
-export const WATCHER_MAX_MESSAGE_BYTES = Symbol('WATCHER_MAX_MESSAGE_BYTES');
 
 const log = componentLogger('watcher');
 
@@ -33,6 +29,13 @@ class WatcherLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
+export interface WatcherModuleOptions {
+  /** The parsed settings (parseWatcherConfig), from the environment or built in code. */
+  config: WatcherConfig;
+  /** The log's largest record (KafkaConnection.maxMessageBytes); default DEFAULT_MAX_MESSAGE_BYTES. */
+  maxMessageBytes?: number;
+}
+
 /**
  * The watcher role as a feature module: needs EVENT_LOG (EventLogModule.forRoot) and, when present, the
  * ReadinessRegistry (ObservabilityModule). An all-in-one root module imports it beside the differ and the
@@ -40,33 +43,28 @@ class WatcherLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
  */
 @Module({})
 export class WatcherModule {
-  static forRoot(settings: WatcherSettings, options: { maxMessageBytes?: number } = {}): DynamicModule {
+  static forRoot({ config, maxMessageBytes }: WatcherModuleOptions): DynamicModule {
     return {
       module: WatcherModule,
       providers: [
-        { provide: WATCHER_SETTINGS, useValue: settings },
+        { provide: WATCHER_CONFIG, useValue: config },
         {
           provide: WatcherAgent,
           inject: [EVENT_LOG],
-          useFactory: (eventLog: EventLog) => {
-            if (settings.redaction.generatedKey) {
+          useFactory: async (eventLog: EventLog) => {
+            if (config.redaction.generatedKey) {
               log.warn(
                 'IA_DEV_GENERATE_HMAC_KEY: Secret hashes use a throwaway key and change at every restart',
               );
             }
             return new WatcherAgent({
-              cluster: settings.cluster,
-              kubeConfig: loadKubeConfig(settings.kube),
+              ...config.watch,
+              cluster: config.cluster,
+              filter: config.filter,
+              kubeConfig: await loadKubeConfig(config.kube),
+              redactor: new SecretRedactor(config.redaction),
               log: eventLog,
-              redactor: new SecretRedactor(settings.redaction),
-              filter: settings.filter,
-              rediscoveryMs: settings.rediscoveryMs,
-              pageSize: settings.pageSize,
-              bufferCapacity: settings.bufferCapacity,
-              bufferBytes: settings.bufferBytes,
-              publishBatch: settings.publishBatch,
-              idleTimeoutMs: settings.idleTimeoutMs,
-              maxMessageBytes: options.maxMessageBytes,
+              maxMessageBytes,
             });
           },
         },

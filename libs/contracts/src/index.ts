@@ -5,5 +5,6 @@ export * from './codec.js';
 export * from './headers.js';
 export * from './object-ref.js';
 export * from './object-state.js';
+export * from './raw-event.factory.js';
 export * from './raw-lifecycle-event.js';
 export * from './topics.js';

@@ -4,6 +4,7 @@ export * from './event-log.port.js';
 export * from './handling-turns.js';
 export * from './kafka-config.js';
 export * from './kafka-event-log.js';
+export * from './log-record.js';
 export * from './memory-event-log.js';
 export * from './partitioner.js';
 export * from './retry.js';

@@ -1,28 +1,53 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { KafkaConfig as KafkaJsConfig, SASLOptions } from 'kafkajs';
+import { flag, list, parseConfig, positiveInt, readEnv, type EnvLayoutFor } from '#config';
 
-/** Connection settings for a real Kafka cluster; read from env by each app's config schema. */
+/**
+ * Largest record (bytes) by default: the Java producer's max.request.size, which fits Kafka 4.1's default
+ * message.max.bytes (1,048,588: 1 MiB plus a record batch's 12 bytes of overhead).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
+
+/** Connection settings for a real Kafka cluster, shared by every role that runs against one. */
 export const KafkaConnectionSchema = z.object({
-  brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'broker must be host:port')).min(1),
+  brokers: list(
+    z
+      .array(z.string().regex(/^[^:\s]+:\d+$/, 'a broker is host:port'), {
+        error: (issue) =>
+          issue.input === undefined ? 'required: a comma-separated list of host:port' : undefined,
+      })
+      .min(1, 'at least one host:port'),
+  ),
   clientId: z.string().default('incident-assistant'),
+  /** TLS when `enabled` or a CA is given (a private CA means TLS); the files are read at connect time. */
   ssl: z
     .object({
+      enabled: flag.default(false),
       caFile: z.string().optional(),
       certFile: z.string().optional(),
       keyFile: z.string().optional(),
     })
-    .optional(),
-  sasl: z
-    .object({
-      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
-      username: z.string().min(1),
-      password: z.string().min(1),
-    })
-    .optional(),
+    .optional()
+    .transform((s) =>
+      s && (s.enabled || s.caFile)
+        ? { caFile: s.caFile, certFile: s.certFile, keyFile: s.keyFile }
+        : undefined,
+    ),
+  /** SASL when a mechanism is set (a password alone, from an optional Secret, is not a request for SASL). */
+  sasl: z.preprocess(
+    (s) => (typeof s === 'object' && s !== null && 'mechanism' in s ? s : undefined),
+    z
+      .object({
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+        username: z.string().min(1),
+        password: z.string().min(1),
+      })
+      .optional(),
+  ),
   compression: z.enum(['none', 'gzip']).default('gzip'),
   /** Largest message the broker accepts (message.max.bytes); bigger records go to the dead-letter topic. */
-  maxMessageBytes: z.number().int().positive().default(1_048_576),
+  maxMessageBytes: positiveInt.min(64 * 1024).default(DEFAULT_MAX_MESSAGE_BYTES),
   /**
    * Prepended to every topic and consumer group name: several installations (or test runs) share one cluster
    * without seeing each other's records.
@@ -32,31 +57,36 @@ export const KafkaConnectionSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]*$/)
     .default(''),
 });
-export type KafkaConnection = z.infer<typeof KafkaConnectionSchema>;
+export type KafkaConnection = z.output<typeof KafkaConnectionSchema>;
+export type KafkaConnectionInput = z.input<typeof KafkaConnectionSchema>;
 
-/** Reads KAFKA_* variables into a KafkaConnection (validated by the caller's schema). */
-export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv): unknown {
-  const brokers = env.KAFKA_BROKERS?.split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  const tls = env.KAFKA_TLS === 'true' || !!env.KAFKA_TLS_CA_FILE;
-  return {
-    brokers,
-    clientId: env.KAFKA_CLIENT_ID,
-    ssl: tls
-      ? { caFile: env.KAFKA_TLS_CA_FILE, certFile: env.KAFKA_TLS_CERT_FILE, keyFile: env.KAFKA_TLS_KEY_FILE }
-      : undefined,
-    sasl: env.KAFKA_SASL_MECHANISM
-      ? {
-          mechanism: env.KAFKA_SASL_MECHANISM,
-          username: env.KAFKA_SASL_USERNAME,
-          password: env.KAFKA_SASL_PASSWORD,
-        }
-      : undefined,
-    compression: env.KAFKA_COMPRESSION,
-    maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES ? Number(env.KAFKA_MAX_MESSAGE_BYTES) : undefined,
-    namespacePrefix: env.KAFKA_NAMESPACE_PREFIX,
-  };
+/** The KAFKA_* variables behind each connection setting (docs/configuration.md). */
+export const KAFKA_ENV = {
+  brokers: 'KAFKA_BROKERS',
+  clientId: 'KAFKA_CLIENT_ID',
+  ssl: {
+    enabled: 'KAFKA_TLS',
+    caFile: 'KAFKA_TLS_CA_FILE',
+    certFile: 'KAFKA_TLS_CERT_FILE',
+    keyFile: 'KAFKA_TLS_KEY_FILE',
+  },
+  sasl: {
+    mechanism: 'KAFKA_SASL_MECHANISM',
+    username: 'KAFKA_SASL_USERNAME',
+    password: 'KAFKA_SASL_PASSWORD',
+  },
+  compression: 'KAFKA_COMPRESSION',
+  maxMessageBytes: 'KAFKA_MAX_MESSAGE_BYTES',
+  namespacePrefix: 'KAFKA_NAMESPACE_PREFIX',
+} satisfies EnvLayoutFor<KafkaConnectionInput>;
+
+export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv): KafkaConnectionInput {
+  return readEnv<KafkaConnectionInput>(env, KAFKA_ENV);
+}
+
+/** Parses the connection settings once per process; a bad one stops it with a message naming the variable. */
+export function parseKafkaConnection(input: KafkaConnectionInput): KafkaConnection {
+  return parseConfig(KafkaConnectionSchema, input, 'Kafka', KAFKA_ENV);
 }
 
 export function toKafkaJsConfig(c: KafkaConnection): KafkaJsConfig {

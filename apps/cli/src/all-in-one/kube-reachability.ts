@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KubeApiClient } from '../../../watcher/src/kube/kube-api.client.js';
-import { loadKubeConfig, type KubeConnectionOptions } from '../../../watcher/src/kube/kube-config.loader.js';
+import { KubeApiClient, loadKubeConfig, type KubeConnectionOptions } from '#kube';
 
 export type KubeReachability = { reachable: true; server: string } | { reachable: false; reason: string };
 
@@ -24,7 +23,7 @@ export async function probeKube(
     return { reachable: false, reason: 'no kubeconfig (KUBECONFIG, ~/.kube/config) and not in a pod' };
   let client: KubeApiClient;
   try {
-    client = new KubeApiClient(loadKubeConfig(options), timeoutMs);
+    client = new KubeApiClient(await loadKubeConfig(options), timeoutMs);
   } catch (err) {
     return { reachable: false, reason: err instanceof Error ? err.message : String(err) };
   }

@@ -27,17 +27,17 @@ Roles against Kafka read their settings from the environment (KAFKA_BROKERS, IA_
 see the README's configuration section. Invalid settings stop the process with a message naming the variable.`,
     )
     .action(async (flags: StartFlags) => {
-      if (flags.kubeconfig) process.env.KUBECONFIG = flags.kubeconfig;
-      if (flags.context) process.env.IA_KUBE_CONTEXT = flags.context;
       if (flags.role !== 'all' && !process.env.KAFKA_BROKERS) {
         throw new Error(
           `--role ${flags.role} runs against Kafka: set KAFKA_BROKERS (or run without --role for all-in-one)`,
         );
       }
       switch (flags.role) {
-        case 'watcher':
-          await (await import('../../../watcher/src/main.js')).bootstrapWatcher();
+        case 'watcher': {
+          const { bootstrapWatcher } = await import('../../../watcher/src/main.js');
+          await bootstrapWatcher(process.env, { kubeconfig: flags.kubeconfig, context: flags.context });
           return;
+        }
         case 'differ':
           await (await import('../../../differ/src/main.js')).bootstrapDiffer();
           return;

@@ -23,11 +23,12 @@ export function formatReplayReport(output: ReplayOutput): string {
     );
   }
   lines.push('');
+  if (output.verdict) lines.push(`Verdict: ${output.verdict} (${output.reason}).`, '');
   if (output.causes.length === 0) lines.push('No candidate change found before the investigation time.');
   output.causes.forEach((c, i) => {
     const ns = c.resource.namespace ? `${c.resource.namespace}/` : '';
     lines.push(
-      `${i + 1}. ${c.resource.kind} ${ns}${c.resource.name}  changed ${c.changedAt}  score ${c.score.toFixed(3)}`,
+      `${i + 1}. ${c.resource.kind} ${ns}${c.resource.name}  changed ${c.changedAt}  confidence ${c.confidence.toFixed(2)}`,
     );
     lines.push(`   ${c.explanation}`);
     lines.push('');

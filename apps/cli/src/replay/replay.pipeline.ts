@@ -40,6 +40,8 @@ export interface ReplayOptions {
 export interface ReplayCause {
   resource: { kind: string; namespace: string; name: string };
   changedAt: string;
+  /** The estimated probability that this change caused the incident. */
+  confidence: number;
   score: number;
   explanation: string;
   classes: string[];
@@ -58,6 +60,11 @@ export interface PrintedLine {
 
 export interface ReplayOutput {
   causes: ReplayCause[];
+  /** What the answer is worth (see RankResult): absent for --print. */
+  verdict?: RankResult['verdict'];
+  reason?: string;
+  window?: { from: string; to: string };
+  unknownSymptom?: boolean;
   /** For --print: the topic's messages, in order. */
   lines?: PrintedLine[];
   rankAt: string;
@@ -143,8 +150,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
           ? { cluster, namespace: opts.symptom.namespace, kind: opts.symptom.kind, name: opts.symptom.name }
           : undefined,
         top: opts.top ?? 5,
+        // FORMAT.md's contract: at least `top` causes, however quiet the two hours before were.
+        widenLookback: true,
       });
       output.causes = toReplayCauses(result);
+      output.verdict = result.verdict;
+      output.reason = result.reason;
+      output.window = { from: result.window.from.toISOString(), to: result.window.to.toISOString() };
+      if (result.unknownSymptom) output.unknownSymptom = true;
       output.anomalies = result.anomalies;
       if (result.metrics) output.metrics = result.metrics;
     }
@@ -195,6 +208,7 @@ export function toReplayCauses(result: RankResult): ReplayCause[] {
   return result.causes.map((c) => ({
     resource: { kind: c.change.ref.kind, namespace: c.change.ref.namespace ?? '', name: c.change.ref.name },
     changedAt: new Date(c.change.changedAt).toISOString(),
+    confidence: c.confidence,
     score: c.score,
     explanation: c.explanation,
     classes: c.change.classes,

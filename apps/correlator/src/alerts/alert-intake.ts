@@ -1,12 +1,5 @@
-import {
-  cloudEventHeaders,
-  CE_TYPES,
-  encodeMessage,
-  anomalyKey,
-  TOPICS,
-  type AnomalySignal,
-} from '#contracts';
-import type { EventLog } from '#kafka';
+import { CE_TYPES, encodeMessage, anomalyKey, TOPICS, type AnomalySignal } from '#contracts';
+import { toLogRecord, type EventLog } from '#kafka';
 import { componentLogger } from '#observability';
 import type { AlertSink } from '../http/alert-sink.js';
 import { alertsToSignals } from './alertmanager-mapper.js';
@@ -50,15 +43,12 @@ export class AlertIntake implements AlertSink {
   }
 
   private record(s: AnomalySignal) {
-    return {
+    return toLogRecord(encodeMessage(s), {
       key: anomalyKey(s),
-      value: encodeMessage(s),
-      headers: cloudEventHeaders({
-        id: s.anomalyId,
-        type: CE_TYPES.anomaly,
-        source: this.source,
-        time: s.observedAt,
-      }),
-    };
+      type: CE_TYPES.anomaly,
+      source: this.source,
+      id: s.anomalyId,
+      time: s.observedAt,
+    });
   }
 }

@@ -39,6 +39,12 @@ describe('correlator configuration', () => {
     expect(() => parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_GRPC_PORT: 'http' }))).toThrow(
       /grpc.port/,
     );
+    expect(() => parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_GRPC_PORT: 'http' }))).toThrow(
+      /CORRELATOR_GRPC_PORT: Invalid input/,
+    );
+    expect(() => parseCorrelatorConfig(correlatorConfigFromEnv({ IA_CLUSTER_ID: 'prod eu' }))).toThrow(
+      /IA_CLUSTER_ID: letters, digits, \. _ - only/,
+    );
     expect(() =>
       parseCorrelatorConfig(correlatorConfigFromEnv({ CORRELATOR_FORWARDER_ENABLED: 'true' })),
     ).toThrow(/CORRELATOR_FORWARDER_ADDRESS is required/);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { clientConstructor, HUB_PROTO, loadProtos } from '../grpc/proto-files.js';
+import { clientConstructor, HUB_PROTO, loadProtos } from '#grpc';
 import type { HubEventMessage } from './hub-event.js';
 
 export interface HubClientSettings {

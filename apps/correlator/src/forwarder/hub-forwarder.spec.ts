@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DLQ_HEADERS, encodeMessage, TOPICS } from '#contracts';
+import { HUB_PROTO, loadProtos, serviceDefinition } from '#grpc';
 import { MemoryEventLog } from '#kafka';
 import { parseCorrelatorConfig } from '../config/correlator.config.js';
-import { HUB_PROTO, loadProtos, serviceDefinition } from '../grpc/proto-files.js';
 import { makeChange } from '../../../../test/support/fake-engine.js';
 import { HubForwarder } from './hub-forwarder.js';
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { HEALTH_SERVICE } from '#grpc';
 import { counter } from '#observability';
-import { HEALTH_SERVICE } from './proto-files.js';
 
 const rejected = counter({
   name: 'ia_grpc_unauthenticated_total',

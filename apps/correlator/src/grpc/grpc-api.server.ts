@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { componentLogger } from '#observability';
-import type { CorrelatorConfig } from '../config/correlator.config.js';
-import { bearerAuthInterceptor } from './bearer-auth.interceptor.js';
-import { HealthService } from './health.service.js';
 import {
   HEALTH_PROTO,
   HEALTH_SERVICE,
@@ -12,7 +8,11 @@ import {
   loadProtos,
   SERVICE_PROTO,
   serviceDefinition,
-} from './proto-files.js';
+} from '#grpc';
+import { componentLogger } from '#observability';
+import type { CorrelatorConfig } from '../config/correlator.config.js';
+import { bearerAuthInterceptor } from './bearer-auth.interceptor.js';
+import { HealthService } from './health.service.js';
 
 const log = componentLogger('grpc');
 

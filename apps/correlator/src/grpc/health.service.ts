@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { INCIDENT_ASSISTANT_SERVICE } from './proto-files.js';
+import { INCIDENT_ASSISTANT_SERVICE } from '#grpc';
 
 export type ServingStatus = 'SERVING' | 'NOT_SERVING';
 

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS, type AnomalySignal } from '#contracts';
+import { anomalyKey, TOPICS, type AnomalySignal } from '#contracts';
 import { ObservedEngine } from '#correlation';
+import { INCIDENT_ASSISTANT_SERVICE } from '#grpc';
 import { MemoryEventLog } from '#kafka';
 import { parseCorrelatorConfig } from '../config/correlator.config.js';
 import { ChangeFeed } from '../feed/change-feed.js';
@@ -10,7 +11,6 @@ import { GrpcApiServer } from './grpc-api.server.js';
 import { incidentAssistantHandlers } from './incident-assistant.handlers.js';
 import { FakeEngine, makeAnomaly, makeChange } from '../../../../test/support/fake-engine.js';
 import { connect, listServicesByReflection } from '../../../../test/support/grpc-test-client.js';
-import { INCIDENT_ASSISTANT_SERVICE } from './proto-files.js';
 
 const config = parseCorrelatorConfig({
   cluster: 'test',
@@ -185,6 +185,21 @@ describe('IncidentAssistant over gRPC', () => {
       labels: { probe: 'blackbox' },
     });
     expect(records[0].headers.ce_type).toBe('io.incident-assistant.anomaly.v1');
+  });
+
+  it('keys a reported anomaly by its workload, as the differ and alert intake do', async () => {
+    // Callers rarely name a Deployment's API group: keyed by the subject as given, this anomaly would go to
+    // test/core/Deployment/... and another partition than the same Deployment's pod and alert signals.
+    const res = await client.reportAnomaly({
+      subject: { kind: 'Deployment', namespace: 'shop', name: 'checkout' },
+      reason: 'SyntheticCheckFailed',
+      severity: 'critical',
+    });
+    const record = s.eventLog.records(TOPICS.anomalies.name).at(-1)!;
+    const published = JSON.parse(record.value!.toString()) as AnomalySignal;
+    expect(published.anomalyId).toBe(res.anomalyId);
+    expect(record.key).toBe('test/apps/Deployment/shop/checkout');
+    expect(record.key).toBe(anomalyKey(published));
   });
 
   it('streams changes: replay since a time, then live, filtered', async () => {

@@ -1,5 +1,5 @@
 import { objectKey, type SnapshotMarker } from '#contracts';
-import type { NewState } from '../differ.output.js';
+import type { NewState } from './changelogging-store.js';
 import { objectDigest } from './state-text.js';
 
 /** Changelog bookkeeping records (see writeCheckpoint); graph readers skip records with the header. */

@@ -1,6 +1,5 @@
-import type { RawObjectEvent, SnapshotMarker, WatchedResource } from '#contracts';
+import type { KubeObject, RawObjectEvent, SnapshotMarker, WatchedResource } from '#contracts';
 import type { LogRecord } from '#kafka';
-import type { KubeObject } from '../publish/raw-event.factory.js';
 
 /** What a reflector observed: one object event as received (not yet redacted), or one snapshot marker. */
 export type ObservedItem = ObservedObject | MarkerItem;

@@ -1,123 +1,126 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { clusterId, flag, list, parseConfig, port, positiveInt, readEnv, type EnvLayoutFor } from '#config';
 import { DEFAULT_EXCLUDED_GROUPS } from '../discovery/resource-filter.js';
-
-const splitList = (s: string | undefined) =>
-  (s ?? '')
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-const list = z.string().optional().transform(splitList);
-const int = (def: number) => z.coerce.number().int().positive().default(def);
-const flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .optional()
-  .transform((v) => v === 'true' || v === '1');
 
 /** ConfigMap keys whose values are hashed like Secret values unless IA_CONFIGMAP_REDACT_KEYS says otherwise. */
 export const DEFAULT_CONFIGMAP_REDACT_KEYS =
   'password|passwd|secret|token|credential|api[-_]?key|private[-_]?key';
 
-/** Environment of the watcher role (names as an operator sets them), validated at startup. */
-export const WatcherEnvSchema = z
-  .object({
-    IA_CLUSTER_ID: z
-      .string()
-      .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, . _ - only')
-      .default('default'),
-    KUBECONFIG: z.string().optional(),
-    IA_KUBE_CONTEXT: z.string().optional(),
-    IA_KUBE_IN_CLUSTER: flag,
-    IA_WATCH_INCLUDE_GROUPS: list,
-    IA_WATCH_EXCLUDE_GROUPS: z.string().default(DEFAULT_EXCLUDED_GROUPS.join(',')).transform(splitList),
-    IA_WATCH_INCLUDE_KINDS: list,
-    IA_WATCH_EXCLUDE_KINDS: list,
-    IA_WATCH_INCLUDE_NAMESPACES: list,
-    IA_WATCH_EXCLUDE_NAMESPACES: list,
-    IA_WATCH_REDISCOVERY_SECONDS: int(60),
-    IA_WATCH_PAGE_SIZE: int(500),
-    IA_WATCH_BUFFER_CAPACITY: int(10_000),
-    IA_WATCH_BUFFER_BYTES: int(16 * 2 ** 20),
-    IA_WATCH_PUBLISH_BATCH: int(1_000),
-    IA_WATCH_IDLE_TIMEOUT_SECONDS: int(300),
-    IA_SECRET_HMAC_KEY: z.string().min(16, 'IA_SECRET_HMAC_KEY must be at least 16 characters').optional(),
-    IA_DEV_GENERATE_HMAC_KEY: flag,
-    IA_CONFIGMAP_REDACT_KEYS: z.string().default(DEFAULT_CONFIGMAP_REDACT_KEYS),
-    WATCHER_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.IA_SECRET_HMAC_KEY && !env.IA_DEV_GENERATE_HMAC_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['IA_SECRET_HMAC_KEY'],
-        message:
-          'IA_SECRET_HMAC_KEY is required: Secret values are published only as HMAC hashes under this key. ' +
-          'Set it from a Kubernetes Secret, or set IA_DEV_GENERATE_HMAC_KEY=true for a throwaway key (development only).',
-      });
-    }
-    try {
-      new RegExp(env.IA_CONFIGMAP_REDACT_KEYS, 'i');
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['IA_CONFIGMAP_REDACT_KEYS'], message: String(err) });
-    }
-  });
+const names = list(z.array(z.string()));
 
-/** The watcher's settings in the shape WatcherAgent takes (the env names are only the operator's surface). */
-export interface WatcherSettings {
-  cluster: string;
-  kube: { kubeconfig?: string; context?: string; inCluster: boolean };
+/** Everything the watcher role is configured with, validated once at start, in the shape WatcherAgent takes. */
+export const WatcherConfigSchema = z.object({
+  cluster: clusterId.default('default'),
+  kube: z
+    .object({
+      kubeconfig: z.string().optional(),
+      context: z.string().optional(),
+      inCluster: flag.default(false),
+    })
+    .prefault({}),
+  /** API groups (`core` for the core group), kinds and namespaces watched; empty includes mean all. */
+  filter: z
+    .object({
+      includeGroups: names.default([]),
+      excludeGroups: names.default([...DEFAULT_EXCLUDED_GROUPS]),
+      includeKinds: names.default([]),
+      excludeKinds: names.default([]),
+      includeNamespaces: names.default([]),
+      excludeNamespaces: names.default([]),
+    })
+    .prefault({}),
+  watch: z
+    .object({
+      rediscoverySeconds: positiveInt.default(60),
+      pageSize: positiveInt.default(500),
+      bufferCapacity: positiveInt.default(10_000),
+      bufferBytes: positiveInt.default(16 * 2 ** 20),
+      publishBatch: positiveInt.default(1_000),
+      idleTimeoutSeconds: positiveInt.default(300),
+    })
+    .prefault({})
+    // Operators count in seconds, the agent in milliseconds.
+    .transform(({ rediscoverySeconds, idleTimeoutSeconds, ...watch }) => ({
+      ...watch,
+      rediscoveryMs: rediscoverySeconds * 1000,
+      idleTimeoutMs: idleTimeoutSeconds * 1000,
+    })),
+  redaction: z
+    .object({
+      hmacKey: z.string().min(16, 'IA_SECRET_HMAC_KEY must be at least 16 characters').optional(),
+      /** Development only: a throwaway key per process when none is given (hashes change at every restart). */
+      generateKey: flag.default(false),
+      /** A case-insensitive regular expression of ConfigMap keys whose values are hashed too. */
+      configMapKeys: z.string().default(DEFAULT_CONFIGMAP_REDACT_KEYS),
+    })
+    .prefault({})
+    .superRefine((r, ctx) => {
+      if (!r.hmacKey && !r.generateKey) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hmacKey'],
+          message:
+            'IA_SECRET_HMAC_KEY is required: Secret values are published only as HMAC hashes under this key. ' +
+            'Set it from a Kubernetes Secret, or set IA_DEV_GENERATE_HMAC_KEY=true for a throwaway key (development only).',
+        });
+      }
+      try {
+        new RegExp(r.configMapKeys, 'i');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['configMapKeys'], message: String(err) });
+      }
+    })
+    // SecretRedactor's options.
+    .transform((r) => ({
+      hmacKey: r.hmacKey ?? randomBytes(32).toString('hex'),
+      generatedKey: !r.hmacKey,
+      configMapKeyPatterns: r.configMapKeys ? [new RegExp(r.configMapKeys, 'i')] : [],
+    })),
+  /** /healthz, /readyz and /metrics, on every interface. */
+  http: z.object({ port: port.default(8081) }).prefault({}),
+});
+export type WatcherConfig = z.output<typeof WatcherConfigSchema>;
+export type WatcherConfigInput = z.input<typeof WatcherConfigSchema>;
+
+export const WATCHER_CONFIG = Symbol('WATCHER_CONFIG');
+
+/**
+ * The variable behind each setting (docs/configuration.md). The record size limit is the Kafka connection's
+ * (KAFKA_MAX_MESSAGE_BYTES), read once with it.
+ */
+export const WATCHER_ENV = {
+  cluster: 'IA_CLUSTER_ID',
+  kube: { kubeconfig: 'KUBECONFIG', context: 'IA_KUBE_CONTEXT', inCluster: 'IA_KUBE_IN_CLUSTER' },
   filter: {
-    includeGroups: string[];
-    excludeGroups: string[];
-    includeKinds: string[];
-    excludeKinds: string[];
-    includeNamespaces: string[];
-    excludeNamespaces: string[];
-  };
-  rediscoveryMs: number;
-  pageSize: number;
-  bufferCapacity: number;
-  bufferBytes: number;
-  publishBatch: number;
-  idleTimeoutMs: number;
-  redaction: { hmacKey: string; generatedKey: boolean; configMapKeyPatterns: RegExp[] };
-  httpPort: number;
+    includeGroups: 'IA_WATCH_INCLUDE_GROUPS',
+    excludeGroups: 'IA_WATCH_EXCLUDE_GROUPS',
+    includeKinds: 'IA_WATCH_INCLUDE_KINDS',
+    excludeKinds: 'IA_WATCH_EXCLUDE_KINDS',
+    includeNamespaces: 'IA_WATCH_INCLUDE_NAMESPACES',
+    excludeNamespaces: 'IA_WATCH_EXCLUDE_NAMESPACES',
+  },
+  watch: {
+    rediscoverySeconds: 'IA_WATCH_REDISCOVERY_SECONDS',
+    pageSize: 'IA_WATCH_PAGE_SIZE',
+    bufferCapacity: 'IA_WATCH_BUFFER_CAPACITY',
+    bufferBytes: 'IA_WATCH_BUFFER_BYTES',
+    publishBatch: 'IA_WATCH_PUBLISH_BATCH',
+    idleTimeoutSeconds: 'IA_WATCH_IDLE_TIMEOUT_SECONDS',
+  },
+  redaction: {
+    hmacKey: 'IA_SECRET_HMAC_KEY',
+    generateKey: 'IA_DEV_GENERATE_HMAC_KEY',
+    configMapKeys: 'IA_CONFIGMAP_REDACT_KEYS',
+  },
+  http: { port: 'WATCHER_HTTP_PORT' },
+} satisfies EnvLayoutFor<WatcherConfigInput>;
+
+export function watcherConfigFromEnv(env: NodeJS.ProcessEnv): WatcherConfigInput {
+  return readEnv<WatcherConfigInput>(env, WATCHER_ENV);
 }
 
-export class WatcherConfigError extends Error {
-  override name = 'WatcherConfigError';
-}
-
-/** Validates the environment; throws a WatcherConfigError that lists every problem at once. */
-export function watcherSettingsFromEnv(env: NodeJS.ProcessEnv): WatcherSettings {
-  const parsed = WatcherEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ');
-    throw new WatcherConfigError(`invalid watcher configuration:\n  ${issues}`);
-  }
-  const e = parsed.data;
-  return {
-    cluster: e.IA_CLUSTER_ID,
-    kube: { kubeconfig: e.KUBECONFIG, context: e.IA_KUBE_CONTEXT, inCluster: e.IA_KUBE_IN_CLUSTER },
-    filter: {
-      includeGroups: e.IA_WATCH_INCLUDE_GROUPS,
-      excludeGroups: e.IA_WATCH_EXCLUDE_GROUPS,
-      includeKinds: e.IA_WATCH_INCLUDE_KINDS,
-      excludeKinds: e.IA_WATCH_EXCLUDE_KINDS,
-      includeNamespaces: e.IA_WATCH_INCLUDE_NAMESPACES,
-      excludeNamespaces: e.IA_WATCH_EXCLUDE_NAMESPACES,
-    },
-    rediscoveryMs: e.IA_WATCH_REDISCOVERY_SECONDS * 1000,
-    pageSize: e.IA_WATCH_PAGE_SIZE,
-    bufferCapacity: e.IA_WATCH_BUFFER_CAPACITY,
-    bufferBytes: e.IA_WATCH_BUFFER_BYTES,
-    publishBatch: e.IA_WATCH_PUBLISH_BATCH,
-    idleTimeoutMs: e.IA_WATCH_IDLE_TIMEOUT_SECONDS * 1000,
-    redaction: {
-      hmacKey: e.IA_SECRET_HMAC_KEY ?? randomBytes(32).toString('hex'),
-      generatedKey: !e.IA_SECRET_HMAC_KEY,
-      configMapKeyPatterns: e.IA_CONFIGMAP_REDACT_KEYS ? [new RegExp(e.IA_CONFIGMAP_REDACT_KEYS, 'i')] : [],
-    },
-    httpPort: e.WATCHER_HTTP_PORT,
-  };
+/** Parses and explains: every bad setting at once, each with its variable (e.g. a missing IA_SECRET_HMAC_KEY). */
+export function parseWatcherConfig(input: WatcherConfigInput): WatcherConfig {
+  return parseConfig(WatcherConfigSchema, input, 'watcher', WATCHER_ENV);
 }

@@ -1,6 +1,6 @@
 import type { WatchedResource } from '#contracts';
+import type { KubeApiClient } from '#kube';
 import { componentLogger } from '#observability';
-import type { KubeApiClient } from '../kube/kube-api.client.js';
 import type { ResourceFilter } from './resource-filter.js';
 
 const log = componentLogger('watcher-discovery');

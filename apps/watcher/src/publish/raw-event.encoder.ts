@@ -1,9 +1,8 @@
-import { objectKey, type RawObjectEvent } from '#contracts';
+import { objectKey, rawObjectEvent, type RawObjectEvent } from '#contracts';
 import type { LogRecord } from '#kafka';
 import type { SecretRedactor } from '#kube';
 import type { ObservedItem, ObservedObject, RejectedItem, WatchItem } from '../buffer/watch-item.js';
 import type { ReflectorSink } from '../reflector/reflector-sink.js';
-import { rawObjectEvent } from './raw-event.factory.js';
 import { objectRecord } from './raw-event.publisher.js';
 
 /** Key, value and headers around the value, plus Kafka's per-record overhead. */

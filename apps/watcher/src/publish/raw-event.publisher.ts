@@ -1,6 +1,5 @@
 import {
   CE_TYPES,
-  cloudEventHeaders,
   encodeMessage,
   objectKey,
   snapshotMarkerKey,
@@ -8,15 +7,17 @@ import {
   type RawObjectEvent,
   type SnapshotMarker,
 } from '#contracts';
-import type { EventLog, LogRecord } from '#kafka';
+import { toLogRecord, type EventLog, type LogRecord } from '#kafka';
 
 /** The record of one object event: keyed by the object's identity, serialized, with CloudEvents headers. */
 export function objectRecord(e: RawObjectEvent, source: string): LogRecord {
-  return {
+  return toLogRecord(encodeMessage(e), {
     key: objectKey(e.ref),
-    value: encodeMessage(e),
-    headers: cloudEventHeaders({ id: e.eventId, type: CE_TYPES.rawEvent, source, time: e.observedAt }),
-  };
+    type: CE_TYPES.rawEvent,
+    source,
+    id: e.eventId,
+    time: e.observedAt,
+  });
 }
 
 /**
@@ -37,19 +38,15 @@ export class RawEventPublisher {
 
   async markerRecords(m: SnapshotMarker): Promise<LogRecord[]> {
     this.partitions ??= await this.log.partitionCount(TOPICS.rawEvents.name);
-    const value = encodeMessage(m);
-    const headers = cloudEventHeaders({
-      id: m.eventId,
+    const record = toLogRecord(encodeMessage(m), {
+      key: snapshotMarkerKey(m.cluster, m.resource),
       type: CE_TYPES.rawEvent,
       source: this.source,
+      id: m.eventId,
       time: m.observedAt,
     });
-    return Array.from({ length: this.partitions }, (_, partition) => ({
-      key: snapshotMarkerKey(m.cluster, m.resource),
-      value,
-      headers,
-      partition,
-    }));
+    // One value and one set of headers, shared by the copies.
+    return Array.from({ length: this.partitions }, (_, partition) => ({ ...record, partition }));
   }
 
   async publish(records: readonly LogRecord[]): Promise<void> {

@@ -1,12 +1,11 @@
-import { CE_TYPES, cloudEventHeaders, DLQ_HEADERS, encodeMessage, stableId, TOPICS } from '#contracts';
-import { backoffDelay, DEAD_LETTER_TOPIC, sleep, type EventLog, type LogRecord } from '#kafka';
+import { CE_TYPES, DLQ_HEADERS, encodeMessage, snapshotMarker, stableId, TOPICS } from '#contracts';
+import { backoffDelay, DEAD_LETTER_TOPIC, sleep, toLogRecord, type EventLog, type LogRecord } from '#kafka';
 import { componentLogger } from '#observability';
 import type { BoundedBuffer } from '../buffer/bounded-buffer.js';
 import type { RejectedItem, WatchItem } from '../buffer/watch-item.js';
 import { resourceId } from '../discovery/api-discovery.js';
 import { watcherMetrics as m } from '../metrics/watcher.metrics.js';
 import { recordBytes } from './raw-event.encoder.js';
-import { snapshotMarker } from './raw-event.factory.js';
 import { RawEventPublisher } from './raw-event.publisher.js';
 
 const log = componentLogger('watcher-publisher');
@@ -127,27 +126,25 @@ export class RawEventPump {
       item.type,
       'rejected',
     );
-    const record: LogRecord = {
+    const message = encodeMessage({
+      ...identity,
+      type: item.type,
+      observedAt: item.observedAt,
+      reason: item.reason,
+      detail: item.detail,
+    });
+    const record = toLogRecord(message, {
       key: item.key,
-      value: encodeMessage({
-        ...identity,
-        type: item.type,
-        observedAt: item.observedAt,
-        reason: item.reason,
-        detail: item.detail,
-      }),
+      type: CE_TYPES.rawEvent,
+      source: `watcher/${this.options.cluster}`,
+      id,
+      time: item.observedAt,
       headers: {
-        ...cloudEventHeaders({
-          id,
-          type: CE_TYPES.rawEvent,
-          source: `watcher/${this.options.cluster}`,
-          time: item.observedAt,
-        }),
         [DLQ_HEADERS.reason]: `${item.reason}: ${item.detail}`.slice(0, 2_000),
         [DLQ_HEADERS.sourceTopic]: TOPICS.rawEvents.name,
         [DLQ_HEADERS.failedAt]: new Date().toISOString(),
       },
-    };
+    });
     await this.publish([record], DEAD_LETTER_TOPIC);
   }
 }

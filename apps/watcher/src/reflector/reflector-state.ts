@@ -1,7 +1,6 @@
-import type { WatchedResource } from '#contracts';
+import type { KubeObject, WatchedResource } from '#contracts';
 import type { MarkerItem } from '../buffer/watch-item.js';
 import { watcherMetrics as m } from '../metrics/watcher.metrics.js';
-import type { KubeObject } from '../publish/raw-event.factory.js';
 import { ObjectIndex } from './object-index.js';
 import type { ReflectorSink } from './reflector-sink.js';
 import { apiVersionOf } from './resource-paths.js';

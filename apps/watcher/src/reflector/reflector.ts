@@ -1,9 +1,9 @@
 import type { WatchedResource } from '#contracts';
 import { backoffDelay, sleep } from '#kafka';
+import { KubeApiError, type KubeApiClient } from '#kube';
 import { componentLogger } from '#observability';
 import { resourceId } from '../discovery/api-discovery.js';
 import type { ResourceFilter } from '../discovery/resource-filter.js';
-import { KubeApiError, type KubeApiClient } from '../kube/kube-api.client.js';
 import { watcherMetrics as m } from '../metrics/watcher.metrics.js';
 import type { ReflectorSink } from './reflector-sink.js';
 import { ReflectorState } from './reflector-state.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeApiClient } from '../kube/kube-api.client.js';
-import type { KubeObject } from '../publish/raw-event.factory.js';
+import type { KubeObject } from '#contracts';
+import type { KubeApiClient } from '#kube';
 import {
   filterExcluding,
   recordingSink,

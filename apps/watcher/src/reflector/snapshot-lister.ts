@@ -1,9 +1,9 @@
+import type { KubeObject } from '#contracts';
+import type { KubeApiClient } from '#kube';
 import { componentLogger } from '#observability';
 import type { MarkerItem } from '../buffer/watch-item.js';
 import type { ResourceFilter } from '../discovery/resource-filter.js';
-import type { KubeApiClient } from '../kube/kube-api.client.js';
 import { watcherMetrics as m } from '../metrics/watcher.metrics.js';
-import type { KubeObject } from '../publish/raw-event.factory.js';
 import { indexKey, ObjectIndex } from './object-index.js';
 import type { ReflectorState } from './reflector-state.js';
 import { apiVersionOf, collectionPath } from './resource-paths.js';

@@ -1,7 +1,7 @@
+import type { KubeObject } from '#contracts';
 import { componentLogger } from '#observability';
 import type { ResourceFilter } from '../discovery/resource-filter.js';
 import { watcherMetrics as m } from '../metrics/watcher.metrics.js';
-import type { KubeObject } from '../publish/raw-event.factory.js';
 import { indexKey } from './object-index.js';
 import type { ReflectorState } from './reflector-state.js';
 

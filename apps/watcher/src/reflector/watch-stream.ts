@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import type { KubeApiClient } from '#kube';
 import { componentLogger } from '#observability';
 import type { ResourceFilter } from '../discovery/resource-filter.js';
-import type { KubeApiClient } from '../kube/kube-api.client.js';
 import { watcherMetrics as m } from '../metrics/watcher.metrics.js';
 import type { ReflectorState } from './reflector-state.js';
 import { collectionPath } from './resource-paths.js';

@@ -1,11 +1,16 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { parseApiVersion, type WatchedResource } from '#contracts';
+import {
+  parseApiVersion,
+  rawObjectEvent,
+  snapshotMarker,
+  type KubeObject,
+  type WatchedResource,
+} from '#contracts';
 import type { EventLog, LogRecord } from '#kafka';
 import { kindToResource, type SecretRedactor } from '#kube';
 import { componentLogger } from '#observability';
-import { rawObjectEvent, snapshotMarker, type KubeObject } from '../publish/raw-event.factory.js';
 import { RawEventPublisher } from '../publish/raw-event.publisher.js';
 
 const log = componentLogger('replay-source');

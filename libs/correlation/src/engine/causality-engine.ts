@@ -18,6 +18,7 @@ import {
 } from '../evidence/metric-probes.js';
 import { metricSymptoms, type MetricEvidence, type MetricSymptom } from '../evidence/metric-symptoms.js';
 import { explain } from '../ranking/cause-explanation.js';
+import { judge } from '../ranking/verdict.js';
 import { rankCandidates } from '../ranking/cause-ranker.js';
 import { anomalyNode, collectEvidence } from '../ranking/incident-evidence.js';
 import { ReachCache, ReachIndex } from '../ranking/reach-index.js';
@@ -63,6 +64,8 @@ interface Investigation {
   cluster?: string;
   candidates: Candidate[];
   groups: EvidenceGroup[];
+  window: { from: Date; to: Date };
+  unknownSymptom: boolean;
 }
 
 /**
@@ -182,12 +185,24 @@ export class CausalityEngine implements CorrelationEngine {
       change: s.candidate.change,
       ...explain(s, ranking.total, findings),
     }));
+    const { verdict, reason } = judge({
+      groups: q.groups,
+      causes,
+      candidates: q.candidates.length,
+      symptomNode: q.symptomNode,
+      unknownSymptom: q.unknownSymptom,
+      window: q.window,
+    });
     const anomalies = q.groups
       .filter((g) => g.relevance >= 0.3)
       .flatMap((g) => g.anomalies.map((a) => a.signal))
       .sort((a, b) => (a.onset < b.onset ? -1 : a.onset > b.onset ? 1 : a.anomalyId < b.anomalyId ? -1 : 1));
     return {
       at: query.at,
+      verdict,
+      reason,
+      window: q.window,
+      ...(q.unknownSymptom ? { unknownSymptom: true } : {}),
       causes,
       anomalies,
       ...(metrics
@@ -218,10 +233,25 @@ export class CausalityEngine implements CorrelationEngine {
     const symptomNode = query.symptom ? this.resolve(query.symptom) : undefined;
     const cluster = query.symptom ? parseNodeId(symptomNode!).cluster : undefined;
     const lookback = query.lookbackMs ?? 2 * HOUR;
-    let candidates = this.changes.candidates(at - lookback, at, cluster);
-    // The contract asks for at least `top` causes: widen the window when the last hours were quiet.
-    if (candidates.length < top) candidates = this.changes.candidates(-Infinity, at, cluster);
-    const q: Investigation = { at, top, symptomNode, cluster, candidates, query, groups: [] };
+    let from = at - lookback;
+    let candidates = this.changes.candidates(from, at, cluster);
+    // Only when asked: the replay contract wants at least `top` causes even when the last hours were quiet.
+    if (query.widenLookback && candidates.length < top) {
+      candidates = this.changes.candidates(-Infinity, at, cluster);
+      if (candidates.length > 0) from = Math.min(from, ...candidates.map((c) => c.time));
+    }
+    const unknownSymptom = symptomNode !== undefined && !this.known(symptomNode);
+    const q: Investigation = {
+      at,
+      top,
+      symptomNode,
+      cluster,
+      candidates,
+      query,
+      groups: [],
+      window: { from: new Date(from), to: new Date(at) },
+      unknownSymptom,
+    };
     q.groups = this.evidence(q, []);
     return q;
   }
@@ -251,6 +281,23 @@ export class CausalityEngine implements CorrelationEngine {
       .filter((c) => reach.groupsFrom(c).length > 0)
       .sort((a, b) => b.time - a.time || (a.change.changeId < b.change.changeId ? -1 : 1))
       .slice(0, MAX_PROBED_CHANGES);
+  }
+
+  knowsResource(sel: ResourceSelector): boolean {
+    return this.known(this.resolve(sel));
+  }
+
+  knowsNamespace(namespace: string, cluster?: string): boolean {
+    return this.graph.hasNamespace(
+      this.clusterOf({ kind: 'Namespace', name: namespace, cluster }),
+      namespace,
+    );
+  }
+
+  /** A resource the cluster has (had) or some signal named: anything else is an unknown symptom. */
+  private known(node: string): boolean {
+    if (this.graph.has(node)) return true;
+    return this.anomalies.some((a) => anomalyNode(this.graph, a.signal) === node);
   }
 
   /** What the ranking and the metric probes read of rollouts (RevisionIndex, ChangeStore). */

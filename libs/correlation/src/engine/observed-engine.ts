@@ -7,6 +7,7 @@ import type {
   DependencyGraphView,
   RankQuery,
   RankResult,
+  ResourceSelector,
   TimelineEntry,
   TimelineQuery,
 } from '../correlation-queries.js';
@@ -51,6 +52,14 @@ export class ObservedEngine implements CorrelationEngine {
 
   rankCauses(query: RankQuery, metrics?: MetricEvidence): RankResult {
     return this.inner.rankCauses(query, metrics);
+  }
+
+  knowsResource(sel: ResourceSelector): boolean {
+    return this.inner.knowsResource?.(sel) ?? true;
+  }
+
+  knowsNamespace(namespace: string, cluster?: string): boolean {
+    return this.inner.knowsNamespace?.(namespace, cluster) ?? true;
   }
 
   metricNeeds(query: RankQuery): WorkloadWindow[] {

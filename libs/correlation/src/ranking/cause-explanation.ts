@@ -7,6 +7,7 @@ import type {
   ResourceSelector,
 } from '../correlation-queries.js';
 import type { MetricFinding } from '../evidence/metric-finding.js';
+import { confidenceOf } from './confidence.js';
 import type { GroupExplanation, ScoredCandidate } from './scored-candidate.js';
 
 /** Each relation read in the direction a failure travels (from the dependency to the dependent). */
@@ -132,8 +133,10 @@ export function explain(
   const selfAnomalous = s.explanations.some(
     (e) => e.strength > 0.2 && e.group.nature === 'local' && e.path && e.path.callHops === 0,
   );
+  const share = s.score / (total || 1);
   return {
-    score: Number((s.score / (total || 1)).toFixed(4)),
+    confidence: confidenceOf(share, s.explained),
+    score: Number(share.toFixed(4)),
     explanation: parts.join(' '),
     path,
     secondsBeforeSymptom:

@@ -1,10 +1,6 @@
-import {
-  parseApiVersion,
-  stableId,
-  type RawObjectEvent,
-  type SnapshotMarker,
-  type WatchedResource,
-} from '#contracts';
+import { stableId } from './headers.js';
+import { parseApiVersion } from './object-ref.js';
+import type { RawObjectEvent, SnapshotMarker, WatchedResource } from './raw-lifecycle-event.js';
 
 export interface KubeObject extends Record<string, unknown> {
   apiVersion?: string;

@@ -26,7 +26,7 @@ export const HUB_PROTO = 'kube_controller_event/event_service.proto';
 export const INCIDENT_ASSISTANT_SERVICE = 'incident_assistant.v1.IncidentAssistant';
 export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
-/** The repository's proto/ directory, from sources (apps/...) or from the build (dist/apps/...); IA_PROTO_DIR overrides. */
+/** The repository's proto/ directory, from sources (libs/grpc/src) or from the build (dist/libs/grpc/src); IA_PROTO_DIR overrides. */
 export function protoRoot(): string {
   if (process.env.IA_PROTO_DIR) return process.env.IA_PROTO_DIR;
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 export interface KubeConnectionOptions {
   /** Path of a kubeconfig file; without it KUBECONFIG, ~/.kube/config, then the in-cluster service account. */
@@ -9,8 +9,13 @@ export interface KubeConnectionOptions {
   inCluster?: boolean;
 }
 
-/** Loads the client library's KubeConfig; fails with a message that names what to set. */
-export function loadKubeConfig(options: KubeConnectionOptions): KubeConfig {
+/**
+ * Loads the client library's KubeConfig; fails with a message that names what to set. The library is imported
+ * here, on first use, not with #kube: it takes about a second and 45 MB to load, and every role reaches #kube
+ * (the differ for HASH_PREFIX, the CLI's replay for the redactor) while only the watcher talks to a cluster.
+ */
+export async function loadKubeConfig(options: KubeConnectionOptions): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   if (options.inCluster) kc.loadFromCluster();
   else if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
