@@ -391,6 +391,12 @@ async function closedPort(): Promise<number> {
   await new Promise((r) => server.close(r));
   return port;
 }
+/** A replay's whole answer, less what must differ: the metrics' source and the wall time. */
+const comparable = ({ metrics, stats, ...rest }: ReplayOutput) => ({
+  ...rest,
+  metrics: metrics && { ...metrics, source: '' },
+  stats: { ...stats, millis: 0 },
+});
 const ranked = (out: ReplayOutput) =>
   out.causes.map((c) => ({ ...c.resource, changedAt: c.changedAt, score: c.score }));
 
@@ -413,6 +419,8 @@ describe.skipIf(!present)('rankings through a real Prometheus', () => {
       expect(viaPrometheus.metrics?.failures).toEqual([]);
       // Everything: resources, times, order, scores, explanations, the metric evidence per cause.
       expect(viaPrometheus.causes).toEqual(recorded.causes);
+      // And the rest of the answer: verdict, reason, window, the anomalies the metrics added.
+      expect(comparable(viaPrometheus)).toEqual(comparable(recorded));
       withEvidence += recorded.causes.filter((c) => c.metricEvidence?.length).length;
     },
   );
