@@ -54,8 +54,9 @@ export class PrometheusMetricsSource implements MetricsSource {
     if (config.cacheTtlMs > 0)
       this.cache = new LRUCache({
         max: 512,
-        // Bounded by bytes too: one answer of a huge template must not pin the heap.
-        maxSize: 4 * config.maxResponseBytes,
+        // Bounded by bytes too (of JSON text; parsed, an answer takes a few times more): answers of huge templates
+        // must not pin the heap. An answer larger than this is used but not kept.
+        maxSize: config.maxResponseBytes,
         sizeCalculation: (a) => Math.max(1, a.bytes),
         ttl: config.cacheTtlMs,
         fetchMethod: (_key, _stale, { context }) =>
