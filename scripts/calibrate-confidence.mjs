@@ -5,10 +5,11 @@
 //   node scripts/calibrate-confidence.mjs --fit a.jsonl b.jsonl ... --check c.jsonl d.jsonl ...
 //
 // Every listed cause of every answer is one example: its features are the share of the total score (`score`) and
-// the share of the incident it explains (`evidence.explained`); its label is whether it is the truth's root cause
+// the share of the reported symptoms it explains (`evidence.observed`) and whether any symptom was reported at all
+// (the answer's verdict is not `no-evidence`); its label is whether it is the truth's root cause
 // (the FORMAT.md match). Answers to queries made before the faulty change ("phase": "before") have no true cause
-// among their candidates: every label is 0. The fit is a logistic regression on [1, logit(share), explained] by
-// iteratively reweighted least squares (maximum likelihood); the check prints, per file and overall, the
+// among their candidates: every label is 0. The fit is a logistic regression by
+// iteratively reweighted least squares (maximum likelihood) on [1, logit(share), observed, reported]; the check prints, per file and overall, the
 // reliability table (10 equal-width bins) and the expected calibration error of all listed causes and of the first
 // cause alone, with the model in confidence.ts as it is now and with the fitted one.
 import { readFileSync } from 'node:fs';
@@ -46,7 +47,7 @@ function examples(file) {
     const d = JSON.parse(line);
     (d.causes ?? []).forEach((c, i) =>
       out.push({
-        x: [1, logit(c.score), c.evidence?.explained ?? 0],
+        x: [1, logit(c.score), c.evidence?.observed ?? 0, d.verdict === 'no-evidence' ? 0 : 1],
         y: d.phase === 'before' ? 0 : matches(c, d.truth) ? 1 : 0,
         current: c.confidence,
         first: i === 0,
@@ -129,7 +130,9 @@ const w = fit(fitData);
 const fitted = (d) => predict(w, d.x);
 const current = (d) => d.current;
 console.log(`fitted on ${fitData.length} causes from ${fitFiles.length} file(s):`);
-console.log(`  intercept ${w[0].toFixed(4)}, share ${w[1].toFixed(4)}, explained ${w[2].toFixed(4)}`);
+console.log(
+  `  intercept ${w[0].toFixed(4)}, share ${w[1].toFixed(4)}, observed ${w[2].toFixed(4)}, reported ${w[3].toFixed(4)}`,
+);
 console.log('');
 console.log('with the fitted model:');
 report('fit set', fitData, fitted);
@@ -154,3 +157,35 @@ console.log('');
 console.log('with the model in confidence.ts now:');
 report('fit set', fitData, current);
 if (checkFiles.length) report('check sets together', checkData, current);
+
+// The verdict: is it more likely than not that some listed change caused the incident? One example per answer,
+// labelled 1 for the real queries and 0 for those made before the faulty change; features [1, observed of the first
+// cause, reported]. Explained when the first cause explains at least `threshold` of the reported symptoms.
+function answers(file) {
+  const out = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const d = JSON.parse(line);
+    const top = d.causes?.[0];
+    out.push({
+      x: [1, top?.evidence?.observed ?? 0, d.verdict === 'no-evidence' ? 0 : 1],
+      y: d.phase === 'before' ? 0 : 1,
+    });
+  }
+  return out;
+}
+const v = fit(fitFiles.flatMap(answers));
+const threshold = (-v[0] - v[2]) / v[1];
+console.log('');
+console.log(
+  `verdict model: intercept ${v[0].toFixed(4)}, observed ${v[1].toFixed(4)}, reported ${v[2].toFixed(4)} -> explained when the first cause explains >= ${threshold.toFixed(3)} of the reported symptoms`,
+);
+for (const file of [...fitFiles, ...checkFiles]) {
+  const a = answers(file);
+  const real = a.filter((e) => e.y === 1);
+  const early = a.filter((e) => e.y === 0);
+  const says = (e) => e.x[2] === 1 && e.x[1] >= threshold;
+  console.log(
+    `  ${file.padEnd(44)} explained on real queries ${(real.filter(says).length / (real.length || 1)).toFixed(3)}, not explained before the fault ${(early.filter((e) => !says(e)).length / (early.length || 1)).toFixed(3)}`,
+  );
+}

@@ -18,7 +18,7 @@ import {
 } from '../evidence/metric-probes.js';
 import { metricSymptoms, type MetricEvidence, type MetricSymptom } from '../evidence/metric-symptoms.js';
 import { explain } from '../ranking/cause-explanation.js';
-import { judge } from '../ranking/verdict.js';
+import { hasReportedEvidence, judge } from '../ranking/verdict.js';
 import { rankCandidates } from '../ranking/cause-ranker.js';
 import { anomalyNode, collectEvidence } from '../ranking/incident-evidence.js';
 import { ReachCache, ReachIndex } from '../ranking/reach-index.js';
@@ -181,9 +181,10 @@ export class CausalityEngine implements CorrelationEngine {
       rollouts: this.rollouts,
     });
     const findings = new Map(symptoms.map((s) => [s.signal.anomalyId, s.finding]));
+    const reported = hasReportedEvidence(q.groups);
     const causes = ranking.top.map((s) => ({
       change: s.candidate.change,
-      ...explain(s, ranking.total, findings),
+      ...explain(s, ranking.total, findings, reported),
     }));
     const { verdict, reason } = judge({
       groups: q.groups,

@@ -80,6 +80,7 @@ export function explain(
   s: ScoredCandidate,
   total: number,
   findings: ReadonlyMap<string, MetricFinding> = new Map(),
+  reported = true,
 ): Omit<RankedCause, 'change'> {
   const change = s.candidate.change;
   const x = mainExplanation(s);
@@ -135,7 +136,7 @@ export function explain(
   );
   const share = s.score / (total || 1);
   return {
-    confidence: confidenceOf(share, s.explained),
+    confidence: confidenceOf(share, s.observed, reported),
     score: Number(share.toFixed(4)),
     explanation: parts.join(' '),
     path,
@@ -145,6 +146,7 @@ export function explain(
     evidence: {
       prior: round(s.prior),
       explained: round(s.explained),
+      observed: round(s.observed),
       competition: round(s.competition),
       selfAnomalous: selfAnomalous ? 1 : 0,
       raw: round(s.score),

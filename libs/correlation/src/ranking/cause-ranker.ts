@@ -85,6 +85,9 @@ export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
   const { graph, candidates, groups, at, symptomNode, top, cache, rollouts } = input;
   const ctx: ExplainContext = { graph, at, symptomNode, rollouts };
   const totalWeight = groups.reduce((s, g) => s + g.relevance * g.weight, 0) || 1;
+  // The same share over the symptoms signals reported (not the stand-in for a symptom only the query names).
+  const observedWeight = groups.reduce((s, g) => s + (g.virtual ? 0 : g.relevance * g.weight), 0);
+  const observed = new Float64Array(candidates.length);
   const reach = new ReachIndex(graph, groups, cache);
   const n = candidates.length;
   const explained = new Float64Array(n);
@@ -105,9 +108,11 @@ export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
     const s: SparseExplanations = { groups: [], strength: [], claim: [], direct: [], start: [] };
     const f = (facts[ci] = candidateFacts(ctx, c, lookup, groups, reachable, slowSurfaces(c, breakOf, ci)));
     let sum = 0;
+    let seen = 0;
     for (const i of reachable) {
       const x = explainGroup(ctx, c, lookup, groups[i], f);
       if (!(x.strength > 0)) continue;
+      if (!groups[i].virtual) seen += groups[i].relevance * groups[i].weight * x.strength;
       s.groups.push(i);
       s.strength.push(x.strength);
       s.claim.push(x.claim);
@@ -118,6 +123,7 @@ export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
     sparse[ci] = s;
     own[ci] = sum;
     explained[ci] = sum / totalWeight;
+    observed[ci] = observedWeight > 0 ? seen / observedWeight : 0;
   }
   // A certain break: P(breaks) = certainty + (1 - certainty) x prior. Only changes that explain something matter.
   const prior = Float64Array.from(candidates, (c) => c.prior);
@@ -168,6 +174,7 @@ export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
       origin: c.origin,
       score: score[ci],
       explained: explained[ci],
+      observed: observed[ci],
       competition: competition[ci],
       effect: own[ci] > 0 ? effects.get(ci) : undefined,
       prior: prior[ci],

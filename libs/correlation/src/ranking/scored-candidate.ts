@@ -29,6 +29,8 @@ export interface ScoredCandidate {
   origin: string;
   score: number;
   explained: number;
+  /** The share of the symptoms that signals reported (leaving out a symptom only the query names) it explains. */
+  observed: number;
   competition: number;
   explanations: GroupExplanation[];
   /** The nearest workload a fault of the changed resource reaches (a ConfigMap's consumer, a policy's target). */

@@ -4,8 +4,17 @@ import type { EvidenceGroup } from './incident-evidence.js';
 
 /** A symptom group is evidence of an incident when it is real (not routine noise) and about the incident. */
 const COUNTS = 0.3;
-/** More likely than not. */
-const EXPLAINED = 0.5;
+/**
+ * Explained when the first cause accounts for at least this share of the reported symptoms. The boundary where a
+ * logistic model of "some listed change caused it" crosses one half, fit on generated incidents (real queries
+ * against queries made a minute before the faulty change) with scripts/calibrate-confidence.mjs.
+ */
+export const EXPLAINED_SHARE = 0.339;
+
+/** Whether the incident's evidence holds anything reported (not only the symptom the query names). */
+export function hasReportedEvidence(groups: readonly EvidenceGroup[]): boolean {
+  return groups.some((g) => !g.virtual && g.relevance >= COUNTS && g.weight >= COUNTS);
+}
 
 export interface VerdictInput {
   groups: readonly EvidenceGroup[];
@@ -29,7 +38,7 @@ export function judge(v: VerdictInput): { verdict: Verdict; reason: string } {
       reason: `unknown resource ${show(v.symptomNode)}: no object or signal of that name was seen`,
     };
   const evidence = v.groups.filter((g) => !g.virtual && g.relevance >= COUNTS && g.weight >= COUNTS);
-  if (evidence.length === 0)
+  if (!hasReportedEvidence(v.groups))
     return {
       verdict: 'no-evidence',
       reason: v.symptomNode
@@ -48,13 +57,14 @@ export function judge(v: VerdictInput): { verdict: Verdict; reason: string } {
       reason: `no change in the window reaches the ${evidence.length} symptom group(s)`,
     };
   const name = `${top.change.ref.kind} ${top.change.ref.namespace ? `${top.change.ref.namespace}/` : ''}${top.change.ref.name}`;
-  if (top.confidence < EXPLAINED)
+  const observed = top.evidence.observed ?? 0;
+  if (observed < EXPLAINED_SHARE)
     return {
       verdict: 'no-change-explains',
-      reason: `the best candidate (${name}) explains the symptoms only weakly (confidence ${top.confidence.toFixed(2)})`,
+      reason: `the best candidate (${name}) explains only ${Math.round(observed * 100)}% of the reported symptoms`,
     };
   return {
     verdict: 'explained',
-    reason: `${name} most likely caused it (confidence ${top.confidence.toFixed(2)})`,
+    reason: `${name} explains ${Math.round(observed * 100)}% of the reported symptoms (confidence ${top.confidence.toFixed(2)})`,
   };
 }
