@@ -18,4 +18,6 @@ export interface MetricsSource {
   readonly description: string;
   /** The workload's pods' golden signals over the window; rejects when the source cannot answer. */
   goldenSignals(window: WorkloadWindow): Promise<WorkloadSignals>;
+  /** Releases connections (on shutdown). */
+  close?(): Promise<void>;
 }
