@@ -32,7 +32,7 @@ function drawProfile(rng, topo, fault) {
     latFactor: rng.pick([2, 2.5, 3]),
     latencyPages: rng.chance(0.35),
     ksmFor: rng.pick([15, 15, 10, 5]) * MIN,
-    minRequests: 20,
+    minRequests: 50,
     podRule: ['istio', 'linkerd'].includes(topo.stack) && rng.chance(0.4),
     oomRule: rng.chance(0.5),
     covered,

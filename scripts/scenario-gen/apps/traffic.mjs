@@ -143,7 +143,7 @@ export class Traffic {
         const dyn = world.dynamicEffect(w, t, p);
         const cap = (m.capRps ?? 50) * b.capFactor;
         const rho = servingRps / cap;
-        let own = (m.errBase ?? 0.0008) + b.err + (dyn?.err ?? 0);
+        let own = (m.errBase ?? 0.0003) + b.err + (dyn?.err ?? 0);
         let ownLat = m.baseMs * b.latFactor * (dyn?.latFactor ?? 1);
         if (rho >= 1) {
           own = 1 - (1 - own) / rho;

@@ -820,7 +820,7 @@ function bystanders() {
       cpuIdle: o.cpuIdle ?? 0.01,
       memMi: o.memMi ?? 60,
       startMi: 20,
-      healthPaths: ['/healthz', '/-/ready', '/api/health'],
+      healthPaths: o.probe ? [o.probe.httpGet.path] : [],
     },
   });
   const kps = '75.15.1';
