@@ -13,13 +13,13 @@
 import { SEC } from './engine.mjs';
 
 const RUNTIME = {
-  go: { startMs: [300, 1800], stopMs: [50, 600], sigtermExit: 2 },
+  go: { startMs: [300, 1800], stopMs: [50, 600], sigtermExit: 0 },
   rust: { startMs: [100, 700], stopMs: [30, 300], sigtermExit: 0 },
   cpp: { startMs: [150, 900], stopMs: [30, 300], sigtermExit: 0 },
   java: { startMs: [14_000, 42_000], stopMs: [800, 4000], sigtermExit: 143 },
-  dotnet: { startMs: [2500, 7000], stopMs: [300, 2000], sigtermExit: 0 },
-  node: { startMs: [900, 3500], stopMs: [50, 400], sigtermExit: 0 },
-  python: { startMs: [2000, 6500], stopMs: [200, 2500], sigtermExit: 0 },
+  dotnet: { startMs: [1500, 4500], stopMs: [300, 2000], sigtermExit: 0 },
+  node: { startMs: [700, 2500], stopMs: [50, 400], sigtermExit: 0 },
+  python: { startMs: [1500, 5000], stopMs: [200, 2500], sigtermExit: 0 },
   ruby: { startMs: [2000, 5000], stopMs: [200, 1500], sigtermExit: 0 },
   php: { startMs: [800, 2500], stopMs: [100, 900], sigtermExit: 0 },
   nginx: { startMs: [150, 700], stopMs: [100, 1200], sigtermExit: 0 },

@@ -409,7 +409,7 @@ export function injectFault(world, fault, tFault, prep) {
     let peak = 0;
     for (let t = tFault; t < tFault + 45 * MIN; t += MIN)
       peak = Math.max(peak, expectedLoad(world, t).get(svcId) ?? 0);
-    const rho1 = w.def.model.baseMs >= 8 ? rng.uniform(0.82, 0.9) : rng.uniform(0.92, 0.96);
+    const rho1 = w.def.model.baseMs >= 8 ? rng.uniform(0.82, 0.9) : rng.uniform(0.95, 0.98);
     w.def.model = { ...w.def.model, capRps: Math.max(1, peak / rho1) };
     const manager = managerFor(world, 'scale');
     sim.at(tFault, (t) => {

@@ -895,7 +895,9 @@ export class Kube {
   podChanged(p, t) {
     const rs = p.rs;
     this.sim.at(t + this.rng.int(5, 40), (tt) => {
-      if (this.writeRSStatus(rs, tt) || rs.w.rolling) this.scheduleSync(rs.w, tt);
+      // The ReplicaSet controller replaces a pod that went away (deleted by hand, evicted) on its own.
+      if (rs.pods.filter((q) => !q.terminating && !q.gone).length < rs.obj.spec.replicas) this.syncRS(rs, tt);
+      else if (this.writeRSStatus(rs, tt) || rs.w.rolling) this.scheduleSync(rs.w, tt);
     });
   }
 

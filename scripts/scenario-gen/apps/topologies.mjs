@@ -199,7 +199,7 @@ export function otelDemo(rng) {
         ['recommendation', 0.3],
         ['ad', 0.3],
         ['shipping', 0.08],
-        ['checkout', 0.04],
+        ['checkout', 0.08],
         ['flagd', 0.5, 'degrade', { timeoutMs: 1000 }],
       ],
       model: {

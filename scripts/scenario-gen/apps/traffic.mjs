@@ -291,7 +291,9 @@ export class Traffic {
               ramp.fromMi +
               (ramp.toMi - ramp.fromMi) * Math.min(1, Math.pow(Math.max(0, up) / Math.max(1, life), 0.8));
           }
-          res.set(p, { cores, mem });
+          // CFS quota: a container never uses more than its CPU limit (it is throttled instead).
+          const limit = w.cpuLimitMilli ? w.cpuLimitMilli / 1000 : Infinity;
+          res.set(p, { cores: Math.min(cores, limit * (0.97 + 0.03 * rng.next())), mem });
         }
     const h = { t, pods: podOut, services: svcOut, res, workloads: wLoad };
     this.history.push(h);
