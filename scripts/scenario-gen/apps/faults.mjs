@@ -263,13 +263,15 @@ const main = (d) => d.spec.template.spec.containers[0];
 export function prepareFault(topo, fault, rng) {
   if (fault !== 'scale-down-latency') return {};
   const ns = topo.namespaces[0];
+  // A Service with this one Deployment behind it (scaling down one version of several only moves the load).
+  const alone = (d) => topo.deployments.filter((x) => x.ns === d.ns && x.service === d.service).length === 1;
   const cands = topo.deployments.filter(
     (d) =>
       d.ns === ns &&
       d.role === 'app' &&
       d.service &&
+      alone(d) &&
       !d.hpa &&
-      d.calls.length + 1 > 0 &&
       !['load-generator', 'load'].includes(d.name) &&
       d.runtime !== 'nginx',
   );
@@ -291,7 +293,8 @@ export function prepareFault(topo, fault, rng) {
       .filter((x) => x.service === d.service && x.ns === d.ns)
       .reduce((n, x) => n + x.replicas, 0);
   const score = (d) => (rps.get(`${d.ns}/${d.service}`) ?? 0) * share(d) * d.model.baseMs;
-  const ranked = [...cands].sort((a, b) => score(b) - score(a)).slice(0, 2);
+  const heavy = cands.filter((d) => d.model.baseMs >= 5);
+  const ranked = [...(heavy.length ? heavy : cands)].sort((a, b) => score(b) - score(a)).slice(0, 2);
   const d = rng.pick(ranked);
   d.replicas = 4;
   return { scaleTarget: `${d.ns}/${d.name}` };
@@ -406,11 +409,16 @@ export function injectFault(world, fault, tFault, prep) {
     const w = kube.workloads.get(prep.scaleTarget);
     // A busy service: four replicas run at about a fifth of their capacity; one has to carry it all.
     const svcId = `${w.ns}/${w.def.service}`;
-    let peak = 0;
-    for (let t = tFault; t < tFault + 45 * MIN; t += MIN)
+    // Busy: at the crest of the load the one replica left runs at 0.85-0.985 of its capacity (the change lands
+    // near a crest), never saturated: slower, not failing.
+    const now = expectedLoad(world, tFault).get(svcId) ?? 0;
+    let peak = now;
+    for (let t = tFault; t < tFault + 95 * MIN; t += 20 * SEC)
       peak = Math.max(peak, expectedLoad(world, t).get(svcId) ?? 0);
-    const rho1 = w.def.model.baseMs >= 8 ? rng.uniform(0.82, 0.9) : rng.uniform(0.95, 0.98);
-    w.def.model = { ...w.def.model, capRps: Math.max(1, peak / rho1) };
+    const rhoPeak = w.def.model.baseMs >= 5 ? rng.uniform(0.85, 0.95) : rng.uniform(0.97, 0.99);
+    const cap = peak / rhoPeak;
+    w.def.model = { ...w.def.model, capRps: Math.max(1, cap) };
+    const rho1 = now / cap;
     const manager = managerFor(world, 'scale');
     sim.at(tFault, (t) => {
       if (manager === 'kubectl-scale')

@@ -103,8 +103,13 @@ export function simulate({ seed, topoName, fault, emitMetrics, responderAt }) {
   });
   world.profile = profile;
   const { sim, kube, traffic, topo } = world;
-  const tFault = start + rng.uniform(55, 80) * MIN;
-  const horizon = tFault + 80 * MIN;
+  let tFault = start + rng.uniform(55, 80) * MIN;
+  // Replicas are taken away from a busy service when it is busy: the scale-down lands near the load's crest.
+  if (fault === 'scale-down-latency')
+    for (let t = start + 55 * MIN; t <= start + 80 * MIN; t += MIN)
+      if (world.load(t) > world.load(tFault)) tFault = t + rng.int(0, 59_999);
+  const searchUntil = tFault + 80 * MIN;
+  const horizon = searchUntil + 12 * MIN; // the cluster keeps running past the last possible investigation
   const plan = injectFault(world, fault, tFault, prep);
   const decoys = planActivity(world, plan, { start, tFault, horizon });
   const mon = new Monitoring(world);
@@ -196,7 +201,7 @@ export function simulate({ seed, topoName, fault, emitMetrics, responderAt }) {
   // Run until the incident's prompt is known (first page, or a warning nobody followed with a page in 15 min).
   let prompt = null;
   let firstWarn = null;
-  for (let t = tFault; t <= horizon; t += TICK) {
+  for (let t = tFault; t <= searchUntil; t += TICK) {
     sim.run(t);
     const rel = mon.notifications.filter(
       (n) => n.t >= plan.effectFrom && n.alerts.some((a) => a.status === 'firing' && related(a)),
@@ -214,6 +219,7 @@ export function simulate({ seed, topoName, fault, emitMetrics, responderAt }) {
       break;
     }
   }
+  prompt ??= firstWarn; // a warning late in the search window, with no page after it
   if (!prompt) return { failed: true, plan, world, mon };
   const queryAt = Math.round(prompt.t + rng.uniform(2, 7) * MIN);
   const end = queryAt + rng.int(30, 150) * SEC;
@@ -241,7 +247,7 @@ export function makeAppScenario({ seed, index, topoName, fault, metrics }) {
   let res;
   let attempts = 0;
   let runSeed;
-  for (; attempts < 6; attempts++) {
+  for (; attempts < 8; attempts++) {
     runSeed = (seed * 100_003 + index * 7_919 + attempts * 104_729 + 0x9e3779b1) >>> 0;
     res = simulate({ seed: runSeed, topoName, fault, emitMetrics: metrics });
     if (!res.failed) break;

@@ -1324,7 +1324,7 @@ export function hotelReservation(rng) {
     critical: [`${ns}/frontend`, `${ns}/search`, `${ns}/reservation`],
     ingress: null,
     sources: [{ from: null, to: `${ns}/frontend`, share: 1 }],
-    load: { rps: [60, 260] },
+    load: { rps: [60, 260], wave: 0, wiggle: 0.01 }, // wrk2 -R: a constant request rate
     release: null,
     manager: 'kubectl-client-side-apply',
     deployments: deps,

@@ -145,10 +145,9 @@ export class Traffic {
         const rho = servingRps / cap;
         let own = (m.errBase ?? 0.0003) + b.err + (dyn?.err ?? 0);
         let ownLat = m.baseMs * b.latFactor * (dyn?.latFactor ?? 1);
-        if (rho >= 1) {
-          own = 1 - (1 - own) / rho;
-          ownLat *= 12;
-        } else ownLat /= 1 - Math.min(rho, 0.95);
+        // Queueing (M/M/1) up to a full queue; past saturation the excess is shed (timeouts, 503s).
+        if (rho >= 1) own = 1 - (1 - own) / rho;
+        ownLat /= 1 - Math.min(rho, 0.995);
         ownLat += b.latAddMs + (dyn?.latAddMs ?? 0);
         own = Math.min(1, own);
         if (learning && wt > 0) this.normalOwn.set(w, ((this.normalOwn.get(w) ?? ownLat) * 4 + ownLat) / 5);

@@ -504,11 +504,14 @@ export function buildWorld(opts) {
   const base = rng.uniform(lo, hi);
   const phase = rng.uniform(0, 2 * Math.PI);
   world.loadSpikes = [];
+  // Users come and go in a slow wave; a constant-throughput generator (wrk2 for hotelReservation) holds its rate.
+  const wave = topo.load.wave ?? 0.1;
+  const wiggle = topo.load.wiggle ?? 0.04;
   world.load = (t) => {
     let r =
       base *
-      (1 + 0.18 * Math.sin(phase + (2 * Math.PI * (t - start)) / (150 * MIN))) *
-      (1 + 0.04 * Math.sin((t - start) / 97_000));
+      (1 + wave * Math.sin(phase + (2 * Math.PI * (t - start)) / (150 * MIN))) *
+      (1 + wiggle * Math.sin((t - start) / 97_000));
     for (const s of world.loadSpikes) if (t >= s.from && t < s.to) r *= s.factor;
     return r;
   };
