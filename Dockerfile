@@ -20,7 +20,7 @@ RUN --mount=type=cache,target=/root/.npm \
 
 # ---------------------------------------------------------------- build: TypeScript -> dist/
 FROM deps AS build
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
 RUN npm run build \
@@ -68,6 +68,8 @@ COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY bin ./bin
 COPY proto ./proto
+# The all-in-one's default with no cluster (the image's CMD) plays the bundled demo incident.
+COPY demo ./demo
 COPY --from=build /app/dist ./dist
 
 # Only /tmp is written (mount an emptyDir / tmpfs there when the root filesystem is read-only).

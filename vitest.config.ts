@@ -7,12 +7,10 @@ import { defineConfig } from 'vitest/config';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   imports: Record<string, { source: string }>;
 };
-const alias = Object.fromEntries(
-  Object.entries(pkg.imports).map(([name, target]) => [
-    name,
-    fileURLToPath(new URL(target.source, import.meta.url)),
-  ]),
-);
+// Longest first: Vite's alias also matches `key/...`, so `#watcher` must not swallow `#watcher/main`.
+const alias = Object.entries(pkg.imports)
+  .sort(([a], [b]) => b.length - a.length)
+  .map(([find, target]) => ({ find, replacement: fileURLToPath(new URL(target.source, import.meta.url)) }));
 
 // SWC instead of esbuild: NestJS constructor injection needs emitDecoratorMetadata, which esbuild does not emit.
 const plugins = [swc.vite({ module: { type: 'es6' } })];

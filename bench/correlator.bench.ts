@@ -5,12 +5,14 @@
  */
 import { ObservedEngine, type CausalityEngine } from '#correlation';
 import { MemoryEventLog } from '#kafka';
-import { parseCorrelatorConfig } from '../apps/correlator/src/config/correlator.config.js';
-import { defaultEngine } from '../apps/correlator/src/correlator.defaults.js';
-import { ChangeFeed } from '../apps/correlator/src/feed/change-feed.js';
-import { GrpcApiServer } from '../apps/correlator/src/grpc/grpc-api.server.js';
-import { incidentAssistantHandlers } from '../apps/correlator/src/grpc/incident-assistant.handlers.js';
-import { IncidentTracker } from '../apps/correlator/src/incidents/incident-tracker.js';
+import {
+  ChangeFeed,
+  defaultEngine,
+  GrpcApiServer,
+  incidentAssistantHandlers,
+  IncidentTracker,
+  parseCorrelatorConfig,
+} from '#correlator';
 import { rankCausesClient } from './lib/rank-causes-client.js';
 import { generateCluster } from './synthetic-cluster.js';
 

@@ -27,7 +27,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { TOPICS } from '#contracts';
 import { KafkaConnectionSchema, KafkaEventLog, type LogRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
-import { WatcherAgent } from '../apps/watcher/src/watcher.agent.js';
+import { WatcherAgent } from '#watcher';
 import {
   benchKafka,
   createBenchTopic,

@@ -44,7 +44,8 @@ const folder = resolve(
 );
 process.env.LOG_LEVEL ??= 'error';
 
-const { runReplay } = await import(join(root, 'dist/apps/cli/src/replay/replay.pipeline.js'));
+// The CLI's public entry (package.json imports, the built dist/ at run time).
+const { runReplay } = await import('#cli');
 
 const matches = (cause, rc) =>
   cause.resource.kind.toLowerCase() === rc.kind.toLowerCase() &&

@@ -1,9 +1,7 @@
 import { createServer } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAllInOne } from '../apps/cli/src/all-in-one/all-in-one.app.js';
-import { loadDemoIncident } from '../apps/cli/src/all-in-one/demo-incident.js';
-import { buildProgram } from '../apps/cli/src/main.js';
+import { buildProgram, loadDemoIncident, startAllInOne } from '#cli';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

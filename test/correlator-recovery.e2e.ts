@@ -6,10 +6,7 @@ import { ALL_TOPICS, anomalyKey, CE_TYPES, encodeMessage, objectKey, TOPICS } fr
 import type { CorrelationEngine } from '#correlation';
 import { EventLogModule, KafkaConnectionSchema, KafkaEventLog, toLogRecord } from '#kafka';
 import { generateCluster } from '../bench/synthetic-cluster.js';
-import { parseCorrelatorConfig } from '../apps/correlator/src/config/correlator.config.js';
-import { CorrelatorModule } from '../apps/correlator/src/correlator.module.js';
-import { CorrelatorRuntime } from '../apps/correlator/src/correlator.runtime.js';
-import { CORRELATION_ENGINE } from '../apps/correlator/src/correlator.module.js';
+import { CORRELATION_ENGINE, CorrelatorModule, CorrelatorRuntime, parseCorrelatorConfig } from '#correlator';
 import { connect } from './support/grpc-test-client.js';
 import { kafkaBrokers, uniqueTopicPrefix } from './support/kafka.js';
 

@@ -13,8 +13,8 @@ import {
 } from '#contracts';
 import { KafkaConnectionSchema, KafkaEventLog, type ConsumerHandle, type LogRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
-import { DifferProcessor } from '../apps/differ/src/differ.processor.js';
-import { RawEventPublisher } from '../apps/watcher/src/publish/raw-event.publisher.js';
+import { DifferProcessor } from '#differ';
+import { RawEventPublisher } from '#watcher';
 import { kafkaBrokers, uniqueTopicPrefix } from './support/kafka.js';
 
 const RES: Record<string, WatchedResource> = {

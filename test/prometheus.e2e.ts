@@ -26,7 +26,7 @@ import {
   type WorkloadSignals,
 } from '#metrics';
 import { metricsRegistry } from '#observability';
-import { runReplay, type ReplayOutput } from '../apps/cli/src/replay/replay.pipeline.js';
+import { runReplay, type ReplayOutput } from '#cli';
 import { startPrometheusProxy } from './support/prometheus-double.js';
 import { prometheusServer, prometheusSkipAllowed } from './support/prometheus-server.js';
 

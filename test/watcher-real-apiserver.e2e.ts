@@ -36,7 +36,7 @@ import {
   type ConsumerHandle,
 } from '#kafka';
 import { HASH_PREFIX, SecretRedactor } from '#kube';
-import { WatcherAgent } from '../apps/watcher/src/watcher.agent.js';
+import { WatcherAgent } from '#watcher';
 import { kafkaBrokers, uniqueTopicPrefix } from './support/kafka.js';
 import {
   realApiserverSkipReason,

@@ -11,7 +11,7 @@ import {
 } from '#contracts';
 import { KafkaConnectionSchema, KafkaEventLog, partitionForKey, type ConsumedRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
-import { WatcherAgent } from '../apps/watcher/src/watcher.agent.js';
+import { WatcherAgent } from '#watcher';
 import { FakeKubeApiServer } from './support/fake-kube-apiserver.js';
 import { kafkaBrokers, uniqueTopicPrefix } from './support/kafka.js';
 

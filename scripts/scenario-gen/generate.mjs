@@ -7,6 +7,10 @@
 //     [--extended]   also the shapes and kinds of extended.mjs (a deep fan-out/fan-in topology with a shared
 //                    ConfigMap, a namespace-lockdown NetworkPolicy fault, decoys just before the fault); without
 //                    it a seed gives exactly the scenarios it always gave
+//     [--suite apps] instead, the real-application suite of apps/ (README.md): the OpenTelemetry demo,
+//                    DeathStarBench hotelReservation, Istio Bookinfo and Robot Shop, simulated controllers and
+//                    kubelet, alerts from rules over simulated metrics; [--metrics] adds the metric lines,
+//                    [--fault <type>] keeps one fault type
 //
 // Scenarios cycle through topologies and fault types so every pair is covered evenly.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,19 @@ const topologies = extended ? { ...TOPOLOGIES, ...EXTENDED_TOPOLOGIES } : TOPOLO
 const faults = extended ? [...FAULTS, ...EXTENDED_FAULTS] : FAULTS;
 const topoNames = flag('--topology') ? [flag('--topology')] : Object.keys(topologies);
 mkdirSync(out, { recursive: true });
+
+if (flag('--suite') === 'apps') {
+  const { runAppSuite } = await import('./apps/run.mjs');
+  runAppSuite({
+    out,
+    count,
+    seed,
+    topology: flag('--topology'),
+    fault: flag('--fault'),
+    metrics: args.includes('--metrics'),
+  });
+  process.exit(0);
+} else if (flag('--suite')) throw new Error(`unknown --suite ${flag('--suite')} (only "apps")`);
 
 const summary = [];
 for (let i = 0; i < count; i++) {

@@ -10,6 +10,15 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** An async request handler for createServer: a failure ends the response instead of an unhandled rejection. */
+function serve(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => res.destroy(err as Error));
+  };
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -48,30 +57,32 @@ export async function startPrometheusDouble(
   let inFlight = 0;
   const state = { maxInFlight: 0 };
   const open = new Set<ServerResponse>();
-  const server = createServer(async (req, res) => {
-    inFlight++;
-    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
-    open.add(res);
-    res.on('close', () => {
-      inFlight--;
-      open.delete(res);
-    });
-    const body = await readBody(req);
-    const recorded: RecordedRequest = {
-      method: req.method ?? '',
-      path: req.url ?? '',
-      headers: req.headers,
-      form: Object.fromEntries(new URLSearchParams(body)),
-    };
-    const index = requests.push(recorded) - 1;
-    const answer = await handler(recorded, index);
-    if (answer.hang) return;
-    if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
-    if (res.destroyed) return;
-    const text = answer.text ?? JSON.stringify(answer.json ?? matrix([]));
-    res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'application/json' });
-    res.end(text);
-  });
+  const server = createServer(
+    serve(async (req, res) => {
+      inFlight++;
+      state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+      open.add(res);
+      res.on('close', () => {
+        inFlight--;
+        open.delete(res);
+      });
+      const body = await readBody(req);
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        form: Object.fromEntries(new URLSearchParams(body)),
+      };
+      const index = requests.push(recorded) - 1;
+      const answer = await handler(recorded, index);
+      if (answer.hang) return;
+      if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+      if (res.destroyed) return;
+      const text = answer.text ?? JSON.stringify(answer.json ?? matrix([]));
+      res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'application/json' });
+      res.end(text);
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
@@ -108,29 +119,31 @@ export async function startPrometheusProxy(target: string): Promise<PrometheusPr
     close: async () => undefined,
   };
   const open = new Set<ServerResponse>();
-  const server = createServer(async (req, res) => {
-    open.add(res);
-    res.on('close', () => open.delete(res));
-    const body = await readBody(req);
-    if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
-    if (res.destroyed) return;
-    state.forwarded.push((req.url ?? '').split('?')[0]);
-    const upstream = httpRequest(
-      {
-        host: t.hostname,
-        port: t.port,
-        path: req.url,
-        method: req.method,
-        headers: { ...req.headers, host: t.host },
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    upstream.end(body);
-  });
+  const server = createServer(
+    serve(async (req, res) => {
+      open.add(res);
+      res.on('close', () => open.delete(res));
+      const body = await readBody(req);
+      if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
+      if (res.destroyed) return;
+      state.forwarded.push((req.url ?? '').split('?')[0]);
+      const upstream = httpRequest(
+        {
+          host: t.hostname,
+          port: t.port,
+          path: req.url,
+          method: req.method,
+          headers: { ...req.headers, host: t.host },
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.close = () =>

@@ -1,8 +1,5 @@
 import type { WatchedResource } from '#contracts';
-import type { ObservedItem } from '../../apps/watcher/src/buffer/watch-item.js';
-import { ResourceFilter } from '../../apps/watcher/src/discovery/resource-filter.js';
-import type { ReflectorSink } from '../../apps/watcher/src/reflector/reflector-sink.js';
-import { ReflectorState } from '../../apps/watcher/src/reflector/reflector-state.js';
+import { type ObservedItem, type ReflectorSink, ReflectorState, ResourceFilter } from '#watcher/testing';
 
 export const configMaps: WatchedResource = {
   group: '',

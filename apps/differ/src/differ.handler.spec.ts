@@ -13,7 +13,7 @@ import {
   type WatchedResource,
 } from '#contracts';
 import { MemoryEventLog, type LogRecord } from '#kafka';
-import { RawEventPublisher } from '../../watcher/src/publish/raw-event.publisher.js';
+import { RawEventPublisher } from '#watcher';
 import { DifferProcessor } from './differ.processor.js';
 
 const RES: Record<string, WatchedResource> = {

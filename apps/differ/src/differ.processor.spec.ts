@@ -12,7 +12,7 @@ import {
 } from '#contracts';
 import { MemoryEventLog } from '#kafka';
 import { SecretRedactor } from '#kube';
-import { ScenarioReplaySource } from '../../watcher/src/replay/scenario-replay.source.js';
+import { ScenarioReplaySource } from '#watcher';
 import { DifferProcessor } from './differ.processor.js';
 
 // The shared public scenarios, checked out beside the repository (as CI does); skipped where they are absent.

@@ -6,16 +6,16 @@ import { EventLogModule, MemoryEventLog } from '#kafka';
 import { prometheusMetricsSourceFromEnv } from '#metrics';
 import { ObservabilityModule, startRole } from '#observability';
 import {
+  ALERT_INTAKE,
+  type AlertSink,
+  CORRELATION_ENGINE,
   correlatorConfigFromEnv,
+  CorrelatorModule,
+  CorrelatorProcessor,
   parseCorrelatorConfig,
-} from '../../../correlator/src/config/correlator.config.js';
-import { CORRELATION_ENGINE, CorrelatorModule } from '../../../correlator/src/correlator.module.js';
-import { CorrelatorProcessor } from '../../../correlator/src/correlator.processor.js';
-import { ALERT_INTAKE, type AlertSink } from '../../../correlator/src/http/alert-sink.js';
-import { differConfigFromEnv, parseDifferConfig } from '../../../differ/src/config/differ.config.js';
-import { DifferModule } from '../../../differ/src/differ.module.js';
-import { parseWatcherConfig, watcherConfigFromEnv } from '../../../watcher/src/config/watcher.config.js';
-import { WatcherModule } from '../../../watcher/src/watcher.module.js';
+} from '#correlator';
+import { differConfigFromEnv, DifferModule, parseDifferConfig } from '#differ';
+import { parseWatcherConfig, watcherConfigFromEnv, WatcherModule } from '#watcher';
 import { loadDemoIncident, playDemoIncident } from './demo-incident.js';
 import { probeKube } from './kube-reachability.js';
 

@@ -6,8 +6,8 @@ import { TOPICS } from '#contracts';
 import type { CorrelationEngine } from '#correlation';
 import type { MemoryEventLog } from '#kafka';
 import { SecretRedactor } from '#kube';
-import type { AlertSink } from '../../../correlator/src/http/alert-sink.js';
-import { ScenarioReplaySource } from '../../../watcher/src/replay/scenario-replay.source.js';
+import type { AlertSink } from '#correlator';
+import { ScenarioReplaySource } from '#watcher';
 import { formatReplayReport } from '../replay/replay-report.js';
 import { toReplayCauses } from '../replay/replay.pipeline.js';
 

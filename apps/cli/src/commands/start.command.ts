@@ -34,15 +34,15 @@ see the README's configuration section. Invalid settings stop the process with a
       }
       switch (flags.role) {
         case 'watcher': {
-          const { bootstrapWatcher } = await import('../../../watcher/src/main.js');
+          const { bootstrapWatcher } = await import('#watcher/main');
           await bootstrapWatcher(process.env, { kubeconfig: flags.kubeconfig, context: flags.context });
           return;
         }
         case 'differ':
-          await (await import('../../../differ/src/main.js')).bootstrapDiffer();
+          await (await import('#differ/main')).bootstrapDiffer();
           return;
         case 'correlator':
-          await (await import('../../../correlator/src/main.js')).bootstrapCorrelator();
+          await (await import('#correlator/main')).bootstrapCorrelator();
           return;
         default: {
           const { startAllInOne } = await import('../all-in-one/all-in-one.app.js');

@@ -7,13 +7,9 @@ import { MemoryEventLog, type ConsumedRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
 import { parseInterval, RecordedMetrics, type MetricsSource } from '#metrics';
 import { componentLogger } from '#observability';
-import { AlertIntake } from '../../../correlator/src/alerts/alert-intake.js';
-import { CorrelatorProcessor } from '../../../correlator/src/correlator.processor.js';
-import { DifferProcessor } from '../../../differ/src/differ.processor.js';
-import {
-  ScenarioReplaySource,
-  type ReplayStats,
-} from '../../../watcher/src/replay/scenario-replay.source.js';
+import { AlertIntake, CorrelatorProcessor } from '#correlator';
+import { DifferProcessor } from '#differ';
+import { type ReplayStats, ScenarioReplaySource } from '#watcher';
 export { formatReplayReport } from './replay-report.js';
 
 const log = componentLogger('replay');
