@@ -9,6 +9,7 @@ import {
   type GraphRef,
 } from '#graph';
 import type { WorkloadWindow } from '#metrics';
+import { componentLogger } from '#observability';
 import {
   metricProbes,
   metricWindows,
@@ -45,6 +46,10 @@ export interface CausalityEngineOptions {
 }
 
 const HOUR = 3_600_000;
+const log = componentLogger('ranking');
+
+/** Signals that a Deployment's rollout does not progress: they belong to the revision being rolled out. */
+const ROLLOUT_STALLED = /ProgressDeadlineExceeded|RolloutStuck|ReplicasMismatch/i;
 /** The metrics of at most this many changes are looked at per query: the ones nearest the symptoms' time. */
 const MAX_PROBED_CHANGES = 50;
 
@@ -181,6 +186,33 @@ export class CausalityEngine implements CorrelationEngine {
       rollouts: this.rollouts,
     });
     const findings = new Map(symptoms.map((s) => [s.signal.anomalyId, s.finding]));
+    // LOG_LEVEL=debug: what each group held and how the best candidates read it (for people tuning nothing).
+    if (log.isLevelEnabled('debug'))
+      log.debug(
+        {
+          groups: q.groups.map((g) => ({
+            node: g.node,
+            nature: g.nature,
+            relevance: g.relevance,
+            weight: g.weight,
+            anomalies: g.anomalies.map(
+              (a) => `${a.signal.reason}@${a.signal.onset}/${a.weight}/${a.replicaSet ?? '-'}`,
+            ),
+          })),
+          candidates: ranking.top.map((s) => ({
+            change: `${s.candidate.change.ref.kind}/${s.candidate.change.ref.name}@${s.candidate.change.changedAt}`,
+            revision: this.rollouts.revisionOf(s.candidate),
+            score: s.score,
+            prior: s.prior,
+            explained: s.explained,
+            competition: s.competition,
+            groups: s.explanations
+              .filter((e) => e.strength > 0)
+              .map((e) => `${e.group.node}/${e.group.nature}:${e.strength}`),
+          })),
+        },
+        'ranking',
+      );
     const reported = hasReportedEvidence(q.groups);
     const causes = ranking.top.map((s) => ({
       change: s.candidate.change,
@@ -334,12 +366,25 @@ export class CausalityEngine implements CorrelationEngine {
       .map((p) => ({ name: p.name, readyAt: p.readyAt }));
   }
 
-  /** The ReplicaSet of the pods a signal is about: a pod's owner, or the revision a metric finding names. */
+  /**
+   * The ReplicaSet of the pods a signal is about: a pod's owner, the revision a metric finding names, or, for a
+   * Deployment whose rollout does not progress (a deadline exceeded, a rollout stuck), the revision it was rolling
+   * out when that began: the old pods are the ones still serving.
+   */
   private replicaSetOf(a: AnomalySignal): string | undefined {
     if (a.source === 'metrics') return a.labels?.replicaSet;
-    if (a.subject.kind !== 'Pod') return undefined;
+    const cluster = a.subject.cluster ?? a.cluster;
     const ns = a.subject.namespace ?? a.workload?.namespace ?? null;
-    return this.revisions.replicaSetOf(a.subject.cluster ?? a.cluster, ns, a.subject.name);
+    if (a.subject.kind === 'Pod') return this.revisions.replicaSetOf(cluster, ns, a.subject.name);
+    const deployment =
+      a.subject.kind === 'Deployment'
+        ? a.subject.name
+        : a.workload?.kind === 'Deployment'
+          ? a.workload.name
+          : undefined;
+    if (deployment && ROLLOUT_STALLED.test(a.reason))
+      return this.revisions.currentAt(cluster, ns, deployment, Date.parse(a.onset))?.name;
+    return undefined;
   }
 
   /**

@@ -235,28 +235,46 @@ function explainGroup(
     (a) => a.onset >= t - LAG.TOLERANCE_MS && attributable(candidate, g, a, facts),
   );
   if (after.length === 0) return { ...none, reach, path, direct };
-  const firstOnset = after[0].onset;
-  const weightAfter = Math.max(...after.map((a) => a.weight));
   const preexisting = g.anomalies.some(
     (a) => a.onset < t - LAG.TOLERANCE_MS && a.weight >= 0.3 && (a.resolvedAt ?? Infinity) > t,
   );
-  const base = reach * (weightAfter / g.weight) * (preexisting ? PREEXISTING : 1);
-  // When the change took effect here: at once, or for a ConfigMap/Secret its readers load at start, when they
-  // restarted last before the symptom (effectiveStart).
-  const start = direct ? effectiveStart(ctx, candidate, g.node, firstOnset) : t;
-  // A slow fault (a leak, a limit hit under load, a credential checked on reconnect) builds up where the change
-  // was made: on the changed workload, or on the consumers of a changed ConfigMap/Secret. Only there is a long
-  // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
-  // Further up the chain, the lag runs from the fault's first own symptom: a slow fault surfaces where it was made
-  // (tolerated lag), then its callers follow within minutes (prompt lag from there).
-  const claim = base * promptLagPlausibility(firstOnset - start);
+  const base = reach * (preexisting ? PREEXISTING : 1);
   const own = facts.own;
-  const chained =
-    own !== undefined && own.onset <= firstOnset + LAG.TOLERANCE_MS
-      ? base * lagPlausibility(own.onset - own.start) * promptLagPlausibility(firstOnset - own.onset)
-      : 0;
   const slowSite = ownPath !== undefined || facts.slow?.has(g.node) === true;
-  const strength = slowSite ? base * lagPlausibility(firstOnset - start) : Math.max(claim, chained);
+  // Each symptom of the group is read with its own weight and its own lag, and the group counts by the one the
+  // change explains best: the brief unavailability every rollout makes at once must not lend its timing to a
+  // deadline exceeded half an hour later. Symptoms come in onset order and the lag readings never rise with the
+  // onset, so only a symptom heavier than every earlier one can do better than those.
+  let strength = 0;
+  let claim = 0;
+  let best: EvidenceAnomaly | undefined;
+  let bestStart = t;
+  let heaviest = 0;
+  for (const a of after) {
+    if (a.weight <= heaviest) continue;
+    heaviest = a.weight;
+    const w = base * (a.weight / g.weight);
+    // When the change took effect here: at once, or for a ConfigMap/Secret its readers load at start, when they
+    // restarted last before the symptom (effectiveStart).
+    const start = direct ? effectiveStart(ctx, candidate, g.node, a.onset) : t;
+    // A slow fault (a leak, a limit hit under load, a credential checked on reconnect) builds up where the change
+    // was made: on the changed workload, or on the consumers of a changed ConfigMap/Secret. Only there is a long
+    // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
+    // Further up the chain, the lag runs from the fault's first own symptom: a slow fault surfaces where it was
+    // made (tolerated lag), then its callers follow within minutes (prompt lag from there).
+    const c = w * promptLagPlausibility(a.onset - start);
+    const chained =
+      own !== undefined && own.onset <= a.onset + LAG.TOLERANCE_MS
+        ? w * lagPlausibility(own.onset - own.start) * promptLagPlausibility(a.onset - own.onset)
+        : 0;
+    const x = slowSite ? w * lagPlausibility(a.onset - start) : Math.max(c, chained);
+    if (c > claim) claim = c;
+    if (x > strength || best === undefined) {
+      if (x > strength) strength = x;
+      best = a;
+      bestStart = start;
+    }
+  }
   return {
     group: g,
     strength,
@@ -264,9 +282,9 @@ function explainGroup(
     reach,
     path,
     direct,
-    firstOnset,
+    firstOnset: best!.onset,
     preexisting,
-    ...(start > t ? { effectiveAt: start } : {}),
+    ...(bestStart > t ? { effectiveAt: bestStart } : {}),
   };
 }
 

@@ -157,6 +157,19 @@ export class RevisionIndex {
     return best;
   }
 
+  /** The revision a Deployment was rolling out at `t`: its ReplicaSet that became current last before then. */
+  currentAt(
+    cluster: string,
+    namespace: string | null,
+    deployment: string,
+    t: number,
+  ): ReplicaSetRecord | undefined {
+    let best: ReplicaSetRecord | undefined;
+    for (const rs of this.replicaSetsOf(cluster, namespace, deployment))
+      if (rs.activatedAt <= t + 2_000 && (!best || rs.activatedAt > best.activatedAt)) best = rs;
+    return best;
+  }
+
   /** When the Deployment's ReplicaSets became current, ascending: the moments its pods (re)started. */
   activations(cluster: string, namespace: string | null, deployment: string): number[] {
     return this.replicaSetsOf(cluster, namespace, deployment)
