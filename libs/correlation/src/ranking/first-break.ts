@@ -104,20 +104,22 @@ export function firstBreakCompetition(
   for (let ci = 0; ci < n; ci++) {
     const s = sparse[ci];
     if (!s || own[ci] === 0) continue;
-    const before = candidates[ci].time - SAME_TIME_MS;
     const first = firstSymptomExplainedDirectly(candidates[ci].time, s, counting);
     const touched: number[] = [];
     for (let k = 0; k < s.groups.length; k++) {
       const g = groups[s.groups[k]];
       const { ci: js, claim, start } = claimants[s.groups[k]];
+      // Times of taking effect, not of being made: a ConfigMap read at start takes effect on this group when its
+      // readers restart (cause-ranker.ts). A change that took effect only when this one did (made effective by
+      // its restart) did not break the system before it; and one that took effect later than it was made meets
+      // the changes that broke the system before that.
+      const before = s.start[k] - SAME_TIME_MS;
       for (let m = 0; m < js.length; m++) {
         const j = js[m];
         if (candidates[j].time >= before) {
           if (byTime) break;
           continue;
         }
-        // A change that took effect here only when this one did (a ConfigMap read at start, made effective by
-        // this change's restart) did not break the system before it: the two are alternatives at one moment.
         if (j === ci || start[m] >= before) continue;
         if (!met[j]) {
           met[j] = 1;

@@ -3,10 +3,9 @@
  * `<deployment>-<pod-template-hash>`), and every pod belongs to one ReplicaSet (`<replicaSet>-<suffix>`), so a
  * pod's symptoms belong to the revision its ReplicaSet runs, and that revision to the change that made it.
  *
- * Built from the object states the engine is fed. Those are normalized (no status, no creation time, no
- * revision annotation), so times are observation times: a ReplicaSet becomes current when it is first seen with
- * replicas, or scaled up from zero (a rollback revives an old one); a pod is ready from the state in which the
- * differ's status digest first says so. Pods are kept for two hours after they went away: the metrics of a
+ * Built from the object states the engine is fed. Those are normalized (no status, no revision annotation): a
+ * ReplicaSet becomes current when it is created, or scaled up from zero (a rollback revives an old one); a pod
+ * is ready from the state in which the differ's status digest first says so. Pods are kept for two hours after they went away: the metrics of a
  * rollout name pods that no longer exist.
  */
 export interface ReplicaSetRecord {
@@ -16,7 +15,7 @@ export interface ReplicaSetRecord {
   /** The owning Deployment's name. */
   deployment?: string;
   replicas: number;
-  /** When it last started running pods: first seen with replicas, or scaled up from zero (a rollback). */
+  /** When it last started running pods: its creation, or a scale-up from zero (a rollback). */
   activatedAt: number;
 }
 
@@ -42,7 +41,7 @@ interface Ref {
 }
 
 type Obj = Record<string, unknown> & {
-  metadata?: { ownerReferences?: Array<{ kind?: string; name?: string }> };
+  metadata?: { creationTimestamp?: string; ownerReferences?: Array<{ kind?: string; name?: string }> };
   spec?: { replicas?: number };
 };
 
@@ -73,10 +72,17 @@ export class RevisionIndex {
     const owner = object.metadata?.ownerReferences?.find((o) => o.kind === 'Deployment')?.name;
     const replicas = typeof object.spec?.replicas === 'number' ? object.spec.replicas : 1;
     const before = this.replicaSets.get(k);
+    // Its creation when known (states may reach us coalesced: created, scaled up and down within one batch),
+    // else when first seen; later, a scale-up from zero (a rollback reviving it).
+    const created = Date.parse(object.metadata?.creationTimestamp ?? '');
     const activatedAt =
-      replicas > 0 && (before === undefined || before.replicas === 0)
-        ? observedAt
-        : (before?.activatedAt ?? observedAt);
+      before === undefined
+        ? Number.isNaN(created)
+          ? observedAt
+          : created
+        : before.replicas === 0 && replicas > 0
+          ? observedAt
+          : before.activatedAt;
     this.replicaSets.set(k, {
       cluster: ref.cluster,
       namespace: ref.namespace ?? '',
