@@ -245,6 +245,13 @@ function explainGroup(
   // change explains best: the brief unavailability every rollout makes at once must not lend its timing to a
   // deadline exceeded half an hour later. Symptoms come in onset order and the lag readings never rise with the
   // onset, so only a symptom heavier than every earlier one can do better than those.
+  // Who reads a changed ConfigMap/Secret on the way to this group: the group itself (a consumer), the reader on
+  // the path, or, for a presumed link, any of its readers.
+  const readers = direct
+    ? [g.node]
+    : path
+      ? [readerOnPath(path)].filter((r) => r !== undefined)
+      : readersOf(graph, candidate);
   let strength = 0;
   let claim = 0;
   let best: EvidenceAnomaly | undefined;
@@ -256,7 +263,7 @@ function explainGroup(
     const w = base * (a.weight / g.weight);
     // When the change took effect here: at once, or for a ConfigMap/Secret its readers load at start, when they
     // restarted last before the symptom (effectiveStart).
-    const start = direct ? effectiveStart(ctx, candidate, g.node, a.onset) : t;
+    const start = effectiveStart(ctx, candidate, readers, a.onset);
     // A slow fault (a leak, a limit hit under load, a credential checked on reconnect) builds up where the change
     // was made: on the changed workload, or on the consumers of a changed ConfigMap/Secret. Only there is a long
     // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
@@ -299,18 +306,46 @@ function attributable(c: Candidate, g: EvidenceGroup, a: EvidenceAnomaly, facts:
 }
 
 /**
- * When a change took effect on a workload it reaches without calls. A ConfigMap or Secret is read at start by
- * most programs (always so for environment variables): if the workload's pods restarted after the change, before
- * the symptom, the change took effect at the last such restart, and the lag runs from there (a restart is then
- * not what broke it, only when). Everything else takes effect when it lands.
+ * When a change took effect for a symptom, through the workloads that read it. A ConfigMap or Secret is read at
+ * start by most programs (always so for environment variables): when the symptom came too late for the change to
+ * have acted at once (past the usual lag and one prompt decay scale), and a reader's pods restarted in between,
+ * the change took effect at the last such restart
+ * and the lag runs from there (a restart is then not what broke it, only when). Otherwise, and for everything
+ * else, a change takes effect when it lands.
  */
-function effectiveStart(ctx: ExplainContext, c: Candidate, workload: string, onset: number): number {
+function effectiveStart(
+  ctx: ExplainContext,
+  c: Candidate,
+  readers: readonly string[],
+  onset: number,
+): number {
   const kind = c.change.ref.kind;
   if (!ctx.rollouts || (kind !== 'ConfigMap' && kind !== 'Secret')) return c.time;
+  // Taking effect at once stays the reading while it is plausible: up to one decay scale past the usual lag (a
+  // later reading would also make the change meet every change made in between, for a small gain in timing).
+  if (onset - c.time <= LAG.FLAT_MS + LAG.PROMPT_DECAY_MS) return c.time;
   let start = c.time;
-  for (const r of ctx.rollouts.restartsOf(workload))
-    if (r > start && r <= onset + LAG.TOLERANCE_MS) start = r;
+  for (const reader of readers)
+    for (const r of ctx.rollouts.restartsOf(reader))
+      if (r > start && r <= onset + LAG.TOLERANCE_MS) start = r;
   return start;
+}
+
+/** The workloads that read a ConfigMap or Secret. */
+function readersOf(graph: DependencyGraph, c: Candidate): string[] {
+  const kind = c.change.ref.kind;
+  if (kind !== 'ConfigMap' && kind !== 'Secret') return [];
+  return graph
+    .dependents(c.origin)
+    .filter((d) => READS.has(d.relation))
+    .map((d) => graph.ownerWorkload(d.node));
+}
+
+const READS = new Set(['consumes-config', 'consumes-secret']);
+
+/** The workload through which a ConfigMap or Secret reaches a symptom further up the call chain: its reader. */
+function readerOnPath(path: Reach | undefined): string | undefined {
+  return path?.path.find((s) => READS.has(s.relation))?.node;
 }
 
 /** A symptom that counts as the first sign of a fault (not routine noise). */
@@ -340,7 +375,7 @@ function candidateFacts(
     if (a && (facts.own === undefined || a.onset < facts.own.onset))
       facts.own = {
         onset: a.onset,
-        start: map.local(g.node) ? effectiveStart(ctx, c, g.node, a.onset) : c.time,
+        start: map.local(g.node) ? effectiveStart(ctx, c, [g.node], a.onset) : c.time,
       };
   }
   return facts;
