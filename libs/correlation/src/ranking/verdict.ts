@@ -9,7 +9,7 @@ const COUNTS = 0.3;
  * logistic model of "some listed change caused it" crosses one half, fit on generated incidents (real queries
  * against queries made a minute before the faulty change) with scripts/calibrate-confidence.mjs.
  */
-export const EXPLAINED_SHARE = 0.339;
+export const EXPLAINED_SHARE = 0.338;
 
 /** Whether the incident's evidence holds anything reported (not only the symptom the query names). */
 export function hasReportedEvidence(groups: readonly EvidenceGroup[]): boolean {
