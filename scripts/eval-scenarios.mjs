@@ -5,6 +5,10 @@
 //     [--group-by topology|fault|prefix]   (topology: truth.meta.topology, fault: truth.rootCause.type)
 //     [--dump <file.jsonl>]   also writes every scenario's full ranked answer (top 10), one JSON line each, so that
 //                             two builds can be compared byte for byte (`cmp a.jsonl b.jsonl`)
+//     [--abstention]          also asks each scenario shortly before its faulty change (60 s), when only background
+//                             noise and unrelated alerts exist: the answer should not say `explained` then. Prints
+//                             the share of real queries answered `explained` and of early ones answered otherwise
+//                             (dumped with "phase": "before").
 //
 // For every <id>.jsonl with an <id>.truth.json in the folder (default ../shared/scenarios/public), runs the replay
 // with --rank-at truth.query.at and --symptom truth.query.symptom, finds the rank of the true root cause, and
@@ -23,6 +27,8 @@ const flag = (name) => {
 };
 const only = flag('--only');
 const dump = flag('--dump');
+const abstention = args.includes('--abstention');
+const EARLY_MS = 60_000;
 const groupBy = flag('--group-by') ?? (args.includes('--group-by-prefix') ? 'prefix' : undefined);
 /** The group a scenario is reported under: its id without the trailing numbers, its topology or its fault type. */
 const groupOf = (id, truth) =>
@@ -81,14 +87,38 @@ for (const id of ids) {
   const at = new Date(truth.query.at);
   const started = performance.now();
   let causes = [];
+  let verdict;
   let error;
   try {
-    causes = (await runReplay({ file, rankAt: at, symptom: truth.query.symptom, top: dump ? 10 : undefined }))
-      .causes;
+    const out = await runReplay({
+      file,
+      rankAt: at,
+      symptom: truth.query.symptom,
+      top: dump ? 10 : undefined,
+    });
+    causes = out.causes;
+    verdict = out.verdict;
   } catch (err) {
     error = String(err);
   }
-  if (dump) appendFileSync(dump, `${JSON.stringify({ id, error, causes })}\n`);
+  if (dump)
+    appendFileSync(dump, `${JSON.stringify({ id, error, verdict, truth: truth.rootCause, causes })}\n`);
+  let early;
+  if (abstention) {
+    const before = new Date(Date.parse(truth.rootCause.changedAt) - EARLY_MS);
+    const out = await runReplay({
+      file,
+      rankAt: before,
+      symptom: truth.query.symptom,
+      top: dump ? 10 : undefined,
+    });
+    early = out.verdict;
+    if (dump)
+      appendFileSync(
+        dump,
+        `${JSON.stringify({ id, phase: 'before', verdict: out.verdict, truth: null, causes: out.causes })}\n`,
+      );
+  }
   const millis = performance.now() - started;
   const changes = (await runReplay({ file, rankAt: at, print: 'changes' })).lines ?? [];
   const rc = truth.rootCause;
@@ -96,6 +126,9 @@ for (const id of ids) {
     id,
     group: groupOf(id, truth),
     rank: error ? null : rankOf(causes, rc),
+    verdict,
+    early,
+    confidence: causes[0]?.confidence,
     cluster: rankOf(baselineCauses(changes, at.getTime()), rc),
     namespace: rankOf(baselineCauses(changes, at.getTime(), truth.query.symptom?.namespace), rc),
     millis,
@@ -105,7 +138,7 @@ for (const id of ids) {
   });
   const r = rows.at(-1);
   console.log(
-    `${id.padEnd(28)} rank ${String(r.rank ?? 'miss').padStart(4)}   baselines ${String(r.cluster ?? 'miss').padStart(4)} ${String(r.namespace ?? 'miss').padStart(4)}   ${Math.round(millis)} ms   truth ${r.truth}  top ${r.top}${error ? `  ERROR ${error}` : ''}`,
+    `${id.padEnd(28)} rank ${String(r.rank ?? 'miss').padStart(4)}  ${(r.verdict ?? '-').padEnd(18)} ${r.confidence?.toFixed(2) ?? '-'}${abstention ? ` early ${r.early}` : ''}   baselines ${String(r.cluster ?? 'miss').padStart(4)} ${String(r.namespace ?? 'miss').padStart(4)}   ${Math.round(millis)} ms   truth ${r.truth}  top ${r.top}${error ? `  ERROR ${error}` : ''}`,
   );
 }
 
@@ -133,6 +166,16 @@ const summary = {
   baselineClusterWide: metrics(rows, 'cluster'),
   baselineSymptomNamespace: metrics(rows, 'namespace'),
   medianMillis: Math.round(median(rows.map((r) => r.millis))),
+  explainedRate: Number(
+    (rows.filter((r) => r.verdict === 'explained').length / (rows.length || 1)).toFixed(3),
+  ),
+  ...(abstention
+    ? {
+        earlyAbstentionRate: Number(
+          (rows.filter((r) => r.early && r.early !== 'explained').length / (rows.length || 1)).toFixed(3),
+        ),
+      }
+    : {}),
 };
 if (groupBy) {
   summary.byGroup = Object.fromEntries(
@@ -156,4 +199,10 @@ for (const [name, m] of [
   );
 }
 console.log(`median wall time per run: ${summary.medianMillis} ms`);
+console.log(
+  `verdict "explained" on the real queries: ${summary.explainedRate}` +
+    (abstention
+      ? `; not "explained" ${EARLY_MS / 1000}s before the faulty change: ${summary.earlyAbstentionRate}`
+      : ''),
+);
 console.log(JSON.stringify(summary));

@@ -57,7 +57,8 @@ describe('all-in-one (npm start) without a cluster', () => {
   it('says what it watches and where gRPC listens, then prints the demo incident ranked causes', () => {
     expect(printed).toMatch(/watching: +no cluster/);
     expect(printed).toContain(`gRPC:       127.0.0.1:${grpcPort}`);
-    expect(printed).toMatch(/^1\. \S+ \S+\/\S+ +changed \S+ +score/m);
+    expect(printed).toMatch(/^Verdict: explained \(/m);
+    expect(printed).toMatch(/^1\. \S+ \S+\/\S+ +changed \S+ +confidence \d\.\d\d$/m);
     expect(printed).toMatch(/Failure path|changed resource itself/);
   });
 

@@ -51,8 +51,12 @@ export class FakeEngine implements CorrelationEngine {
       .slice(0, query.top ?? 5);
     return {
       at: query.at,
+      verdict: candidates.length ? 'explained' : 'no-change-explains',
+      reason: 'fake engine',
+      window: { from: new Date(at - lookback), to: query.at },
       causes: candidates.map((change, i) => ({
         change,
+        confidence: 1 / (i + 2),
         score: 1 / (i + 1),
         explanation: `${change.summary} (rank ${i + 1})`,
         path: [{ resource: pick(change.ref), relation: 'calls' }],

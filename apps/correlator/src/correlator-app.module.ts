@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EventLogModule, KafkaEventLog, type KafkaConnection } from '#kafka';
+import type { MetricsSource } from '#metrics';
 import { ObservabilityModule } from '#observability';
 import type { CorrelatorConfig } from './config/correlator.config.js';
 import { CorrelatorModule } from './correlator.module.js';
@@ -11,13 +12,17 @@ import { CorrelatorModule } from './correlator.module.js';
  */
 @Module({})
 export class CorrelatorAppModule {
-  static forRoot(settings: { kafka: KafkaConnection; config: CorrelatorConfig }): DynamicModule {
+  static forRoot(settings: {
+    kafka: KafkaConnection;
+    config: CorrelatorConfig;
+    metrics?: MetricsSource;
+  }): DynamicModule {
     return {
       module: CorrelatorAppModule,
       imports: [
         EventLogModule.forRoot(() => new KafkaEventLog(settings.kafka)),
         ObservabilityModule,
-        CorrelatorModule.forRoot({ config: settings.config }),
+        CorrelatorModule.forRoot({ config: settings.config, metrics: settings.metrics }),
       ],
     };
   }

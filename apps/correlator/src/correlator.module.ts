@@ -1,8 +1,10 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ObservedEngine, type CorrelationEngine } from '#correlation';
 import { EVENT_LOG, type EventLog } from '#kafka';
+import type { MetricsSource } from '#metrics';
 import { CORRELATOR_CONFIG, type CorrelatorConfig } from './config/correlator.config.js';
 import { CorrelatorRuntime, ENGINE_FEEDER, type EngineFeeder } from './correlator.runtime.js';
+import { METRICS_SOURCE } from './metrics-source.token.js';
 import { ChangeFeed } from './feed/change-feed.js';
 import { ALERT_INTAKE, type AlertSink } from './http/alert-sink.js';
 import { AlertmanagerWebhookController } from './http/alertmanager-webhook.controller.js';
@@ -21,6 +23,8 @@ export interface CorrelatorModuleOptions {
   feeder?: (log: EventLog, engine: CorrelationEngine, config: CorrelatorConfig) => EngineFeeder;
   /** Where Alertmanager notifications go; default: the alert intake publishing to the anomalies topic. */
   alertSink?: (log: EventLog, config: CorrelatorConfig) => AlertSink;
+  /** Where rankings read golden signals (a PrometheusMetricsSource); without it, watch events and alerts only. */
+  metrics?: MetricsSource;
 }
 
 /**
@@ -33,6 +37,7 @@ export class CorrelatorModule {
   static forRoot(options: CorrelatorModuleOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: CORRELATOR_CONFIG, useValue: options.config },
+      { provide: METRICS_SOURCE, useValue: options.metrics ?? null },
       {
         provide: ObservedEngine,
         inject: [CORRELATOR_CONFIG],

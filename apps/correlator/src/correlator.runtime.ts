@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ObservedEngine } from '#correlation';
 import { EVENT_LOG, type EventLog } from '#kafka';
+import type { MetricsSource } from '#metrics';
 import { componentLogger, gauge, ReadinessRegistry } from '#observability';
 import { CORRELATOR_CONFIG, type CorrelatorConfig } from './config/correlator.config.js';
 import { ChangeFeed } from './feed/change-feed.js';
@@ -14,6 +15,7 @@ import { HubForwarder } from './forwarder/hub-forwarder.js';
 import { GrpcApiServer } from './grpc/grpc-api.server.js';
 import { incidentAssistantHandlers } from './grpc/incident-assistant.handlers.js';
 import { IncidentTracker } from './incidents/incident-tracker.js';
+import { METRICS_SOURCE } from './metrics-source.token.js';
 
 const log = componentLogger('correlator');
 const graphSize = gauge({
@@ -52,6 +54,7 @@ export class CorrelatorRuntime implements OnApplicationBootstrap, OnModuleDestro
     private readonly feed: ChangeFeed,
     private readonly incidents: IncidentTracker,
     @Inject(ENGINE_FEEDER) private readonly feeder: EngineFeeder,
+    @Inject(METRICS_SOURCE) private readonly metrics: MetricsSource | null,
     @Optional() readiness?: ReadinessRegistry,
   ) {
     this.readyPromise = new Promise((r) => (this.markReady = r));
@@ -74,6 +77,7 @@ export class CorrelatorRuntime implements OnApplicationBootstrap, OnModuleDestro
         log: eventLog,
         cluster: config.cluster,
         maxQueuedPerStream: config.watch.maxQueuedPerStream,
+        metrics: metrics ?? undefined,
       }),
     );
     readiness?.register('correlator', () => ({
@@ -114,6 +118,7 @@ export class CorrelatorRuntime implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.metrics?.close?.();
     clearInterval(this.statsTimer);
     this.feed.close();
     this.incidents.stop();

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { objectKey, ObjectRefSchema } from './object-ref.js';
 
-export const ANOMALY_SOURCES = ['pod-status', 'workload-status', 'k8s-event', 'alertmanager', 'api'] as const;
+/**
+ * `metrics`: a deviation of golden signals the correlator found while ranking (a new revision's pods against the
+ * old ones, a workload after a change against before); computed per query from Prometheus or a recording's
+ * metric lines, never published.
+ */
+export const ANOMALY_SOURCES = [
+  'pod-status',
+  'workload-status',
+  'k8s-event',
+  'alertmanager',
+  'api',
+  'metrics',
+] as const;
 
 /** A partial reference: alerts and API callers often know only kind/namespace/name. */
 export const SubjectRefSchema = ObjectRefSchema.partial().extend({

@@ -6,12 +6,13 @@ import { DEFAULT_IGNORE_RULES, DIGEST_PREFIX, Normalizer, type IgnoreRule } from
 const normalizer = new Normalizer({ ignoreRules: DEFAULT_IGNORE_RULES, maxValueBytes: 1024 });
 
 describe('Normalizer', () => {
-  it('drops managedFields, resourceVersion, generation, timestamps, status and the revision annotation', () => {
+  it('drops managedFields, resourceVersion, generation, the template timestamp, status and the revision annotation', () => {
     const n = normalizer.normalize(deployment(), 'apps', 'Deployment') as ReturnType<typeof deployment>;
     expect(n.metadata).not.toHaveProperty('managedFields');
     expect(n.metadata).not.toHaveProperty('resourceVersion');
     expect(n.metadata).not.toHaveProperty('generation');
-    expect(n.metadata).not.toHaveProperty('creationTimestamp');
+    // Immutable, so never a difference; it dates a revision's ReplicaSet and a pod's start for the correlator.
+    expect(n.metadata).toHaveProperty('creationTimestamp');
     expect(n).not.toHaveProperty('status');
     expect(n.spec.template.metadata).not.toHaveProperty('creationTimestamp');
     expect(n.metadata.annotations).toEqual({ 'meta.helm.sh/release-name': 'shop' });

@@ -15,6 +15,7 @@ export interface IgnoreRule {
 /**
  * What the API server and controllers move on their own. `status` is analysed separately (anomaly signals);
  * the revision annotations move with every rollout the template diff already shows; last-applied duplicates spec.
+ * `metadata.creationTimestamp` stays: it never moves, and it dates a ReplicaSet's revision and a pod's start.
  */
 export const DEFAULT_IGNORE_RULES: readonly IgnoreRule[] = [
   {
@@ -24,7 +25,6 @@ export const DEFAULT_IGNORE_RULES: readonly IgnoreRule[] = [
       '/metadata/managedFields',
       '/metadata/resourceVersion',
       '/metadata/generation',
-      '/metadata/creationTimestamp',
       '/metadata/deletionTimestamp',
       '/metadata/deletionGracePeriodSeconds',
       '/metadata/selfLink',

@@ -131,8 +131,11 @@ export function analyzePod(ctx: StatusContext): StatusAnalysis {
 
   const ready = status.conditions?.find((c) => c.type === 'Ready');
   digest.ready = ready?.status;
+  // A pod being deleted (a scale-down, a rollout replacing it) stops being ready on purpose: not a symptom.
+  const terminating = !!(ctx.object.metadata as { deletionTimestamp?: string } | undefined)
+    ?.deletionTimestamp;
   // A new pod is not ready while it starts: only a pod that was ready and lost it is signalled.
-  if (prev.ready === 'True' && ready?.status === 'False') {
+  if (prev.ready === 'True' && ready?.status === 'False' && !terminating) {
     digest.notReady = true;
     signals.push(
       signal({

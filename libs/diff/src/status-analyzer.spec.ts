@@ -71,6 +71,13 @@ describe('status analysis', () => {
     expect(run('Pod', pod({}, 'False')).signals).toEqual([]);
   });
 
+  it('does not signal lost readiness of a pod being deleted (a scale-down, a rollout replacing it)', () => {
+    const healthy = run('Pod', pod({ state: { running: {} } }));
+    const terminating = pod({ state: { running: {} } }, 'False');
+    (terminating.metadata as Record<string, unknown>).deletionTimestamp = '2025-06-05T04:19:00Z';
+    expect(run('Pod', terminating, healthy.digest).signals).toEqual([]);
+  });
+
   it('signals Deployment Progressing=False and its recovery', () => {
     const dep = (status: string) => ({
       kind: 'Deployment',

@@ -86,6 +86,11 @@ export class DependencyGraph {
     for (const r of this.referrers.get(k) ?? []) this.dirty.add(r);
   }
 
+  /** Whether any object of the namespace is (still) known. */
+  hasNamespace(cluster: string, namespace: string | null): boolean {
+    return (this.namespaces.get(`${cluster}/${namespace ?? '_'}`)?.size ?? 0) > 0;
+  }
+
   has(id: string): boolean {
     return this.objects.has(id);
   }

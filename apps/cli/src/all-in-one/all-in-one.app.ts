@@ -3,6 +3,7 @@ import { Module, type DynamicModule, type INestApplication } from '@nestjs/commo
 import { ALL_TOPICS } from '#contracts';
 import type { CorrelationEngine } from '#correlation';
 import { EventLogModule, MemoryEventLog } from '#kafka';
+import { prometheusMetricsSourceFromEnv } from '#metrics';
 import { ObservabilityModule, startRole } from '#observability';
 import {
   ALERT_INTAKE,
@@ -69,6 +70,8 @@ export async function startAllInOne(options: AllInOneOptions): Promise<INestAppl
     DifferModule.forRoot({ config: parseDifferConfig(differConfigFromEnv(env)) }),
     CorrelatorModule.forRoot({
       config: correlatorConfig,
+      // Against a real cluster, PROMETHEUS_URL lets rankings read the golden signals of the changed pods.
+      metrics: demo ? undefined : prometheusMetricsSourceFromEnv(env),
       // The in-process log is new at every start, so one fixed group reads it all; drained() can then tell
       // when the demo has been consumed.
       feeder: (l, engine) => {

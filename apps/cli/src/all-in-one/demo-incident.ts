@@ -81,6 +81,8 @@ export async function playDemoIncident(args: {
   const engineStats = args.engine.stats();
   return formatReplayReport({
     causes: toReplayCauses(result),
+    verdict: result.verdict,
+    reason: result.reason,
     rankAt: args.demo.rankAt.toISOString(),
     symptom: args.demo.symptom,
     anomalies: result.anomalies,

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { addServerOptions, callIncidentAssistant, type ServerFlags } from '../grpc-client.js';
 import { parsePositiveInt, parseResourceArg, type ResourceArg } from '../resource-arg.js';
-import { toDot, type GraphMessage } from '../graph-export.js';
+import { toDot, toPlainJson, type GraphMessage } from '../graph-export.js';
 
 export function registerGraphCommand(program: Command): void {
   addServerOptions(
@@ -22,7 +22,10 @@ export function registerGraphCommand(program: Command): void {
         root: flags.root,
         depth: flags.depth,
       });
-      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(graph, null, 2)}\n` : toDot(graph));
+      if (graph.nodes.length === 0) process.stderr.write('The graph is empty.\n');
+      process.stdout.write(
+        flags.format === 'json' ? `${JSON.stringify(toPlainJson(graph), null, 2)}\n` : toDot(graph),
+      );
     },
   );
 }

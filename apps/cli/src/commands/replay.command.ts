@@ -46,7 +46,8 @@ export function registerReplayCommand(program: Command): void {
       if (flags.print) {
         for (const line of output.lines ?? []) process.stdout.write(`${JSON.stringify(line)}\n`);
       } else if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ causes: output.causes })}\n`);
+        const { verdict, reason, window, causes } = output;
+        process.stdout.write(`${JSON.stringify({ verdict, reason, window, causes })}\n`);
       } else {
         process.stdout.write(formatReplayReport(output));
       }

@@ -7,15 +7,28 @@ export function formatReplayReport(output: ReplayOutput): string {
     ? `${output.symptom.namespace}/${output.symptom.kind}/${output.symptom.name}`
     : 'all firing symptoms';
   lines.push(`Incident at ${output.rankAt}, investigating ${symptom}`);
+  const metricLines = output.stats.metricLines ? `, ${output.stats.metricLines} metric intervals` : '';
   lines.push(
-    `Replayed ${output.stats.lines} lines (${output.stats.alerts} alert notifications) into ${output.stats.changes} changes and ${output.stats.anomalies} anomaly signals in ${output.stats.millis} ms.`,
+    `Replayed ${output.stats.lines} lines (${output.stats.alerts} alert notifications${metricLines}) into ${output.stats.changes} changes and ${output.stats.anomalies} anomaly signals in ${output.stats.millis} ms.`,
   );
+  const skipped = [
+    output.stats.malformed ? `${output.stats.malformed} malformed` : '',
+    ...Object.entries(output.stats.unknown ?? {}).map(([type, n]) => `${n} of unknown type "${type}"`),
+  ].filter(Boolean);
+  if (skipped.length) lines.push(`Skipped lines: ${skipped.join(', ')} (see the warnings on stderr).`);
+  if (output.metrics) {
+    const failed = output.metrics.failures.map((f) => `${f.workload} (${f.reason})`);
+    lines.push(
+      `Metrics from ${output.metrics.source} for ${output.metrics.workloads} workload(s)${failed.length ? `; unavailable for ${failed.join(', ')}` : ''}.`,
+    );
+  }
   lines.push('');
+  if (output.verdict) lines.push(`Verdict: ${output.verdict} (${output.reason}).`, '');
   if (output.causes.length === 0) lines.push('No candidate change found before the investigation time.');
   output.causes.forEach((c, i) => {
     const ns = c.resource.namespace ? `${c.resource.namespace}/` : '';
     lines.push(
-      `${i + 1}. ${c.resource.kind} ${ns}${c.resource.name}  changed ${c.changedAt}  score ${c.score.toFixed(3)}`,
+      `${i + 1}. ${c.resource.kind} ${ns}${c.resource.name}  changed ${c.changedAt}  confidence ${c.confidence.toFixed(2)}`,
     );
     lines.push(`   ${c.explanation}`);
     lines.push('');

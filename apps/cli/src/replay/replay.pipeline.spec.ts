@@ -49,3 +49,69 @@ describe.skipIf(!present)('runReplay', () => {
     expect(a.lines![0]).toHaveProperty('headers.ce_type', 'io.incident-assistant.change.v1');
   }, 60_000);
 });
+
+// A converted incident of the ChangeRCA study (FORMAT.md metric lines); skipped where not checked out.
+const measured = new URL(
+  '../../../../../shared/scenarios/changerca-public/changerca-2023-09-22_4',
+  import.meta.url,
+).pathname;
+
+describe.skipIf(!existsSync(`${measured}.jsonl`))('runReplay with metric lines', () => {
+  it('reads the metrics of the rollouts and shows what they say', async () => {
+    const truth = JSON.parse(readFileSync(`${measured}.truth.json`, 'utf8'));
+    const out = await runReplay({
+      file: `${measured}.jsonl`,
+      rankAt: new Date(truth.query.at),
+      symptom: truth.query.symptom,
+    });
+    expect(out.stats.metricLines).toBeGreaterThan(10);
+    expect(out.metrics).toMatchObject({ source: 'the recording', failures: [] });
+    const withEvidence = out.causes.filter((c) => c.metricEvidence?.length);
+    expect(withEvidence.length).toBeGreaterThan(0);
+    expect(formatReplayReport(out)).toContain(withEvidence[0].metricEvidence![0].summary);
+  }, 60_000);
+});
+
+describe('runReplay on bad input', () => {
+  it('skips unknown line types and malformed lines with a count, and ranks the rest', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/ia-replay-`);
+    const file = `${dir}/bad.jsonl`;
+    const t = (s: number) => new Date(Date.UTC(2025, 0, 1, 10, 0, s)).toISOString();
+    const deployment = (image: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cart', namespace: 'shop', resourceVersion: '1', generation: 1 },
+      spec: {
+        selector: { matchLabels: { app: 'cart' } },
+        template: { spec: { containers: [{ name: 'c', image }] } },
+      },
+    });
+    writeFileSync(
+      file,
+      [
+        { ts: t(0), type: 'ADDED', object: deployment('cart:1') },
+        { ts: t(1), type: 'MODIFIED' },
+        { ts: t(2), type: 'MODIFIED', object: { kind: 'Deployment' } },
+        { ts: t(3), hologram: { x: 1 } },
+        { ts: t(4), hologram: { x: 2 } },
+        { ts: t(5), metrics: { samples: 'none' } },
+        'not json',
+        {
+          ts: t(6),
+          type: 'MODIFIED',
+          object: {
+            ...deployment('cart:2'),
+            metadata: { ...deployment('').metadata, resourceVersion: '2', generation: 2 },
+          },
+        },
+      ]
+        .map((l) => (typeof l === 'string' ? l : JSON.stringify(l)))
+        .join('\n'),
+    );
+    const out = await runReplay({ file, rankAt: new Date(t(60)) });
+    expect(out.stats).toMatchObject({ malformed: 4, unknown: { hologram: 2 } });
+    expect(out.causes.map((c) => `${c.resource.name}@${c.changedAt}`)).toContain(`cart@${t(6)}`);
+  }, 60_000);
+});

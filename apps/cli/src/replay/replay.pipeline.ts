@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPICS, type AnomalySignal } from '#contracts';
-import { CausalityEngine, type RankResult } from '#correlation';
+import { CausalityEngine, rankWithMetrics, type MetricEvidenceItem, type RankResult } from '#correlation';
 import { MemoryEventLog, type ConsumedRecord } from '#kafka';
 import { SecretRedactor } from '#kube';
+import { parseInterval, RecordedMetrics, type MetricsSource } from '#metrics';
 import { componentLogger } from '#observability';
 import { AlertIntake, CorrelatorProcessor } from '#correlator';
 import { DifferProcessor } from '#differ';
@@ -24,12 +25,19 @@ export interface ReplayOptions {
   print?: 'raw' | 'changes' | 'anomalies';
   /** Cluster id the recording is replayed as. Default 'replay'. */
   cluster?: string;
+  /**
+   * Where the ranking reads golden signals. Default: the recording's metric lines, when it has any. A Prometheus
+   * serving the same samples must give the same ranking (test/prometheus.e2e.ts).
+   */
+  metrics?: MetricsSource;
 }
 
 /** One cause as FORMAT.md's contract prints it; extra fields are allowed and help people. */
 export interface ReplayCause {
   resource: { kind: string; namespace: string; name: string };
   changedAt: string;
+  /** The estimated probability that this change caused the incident. */
+  confidence: number;
   score: number;
   explanation: string;
   classes: string[];
@@ -37,6 +45,7 @@ export interface ReplayCause {
   summary: string;
   secondsBeforeSymptom?: number;
   evidence: Record<string, number>;
+  metricEvidence?: MetricEvidenceItem[];
 }
 
 export interface PrintedLine {
@@ -47,11 +56,18 @@ export interface PrintedLine {
 
 export interface ReplayOutput {
   causes: ReplayCause[];
+  /** What the answer is worth (see RankResult): absent for --print. */
+  verdict?: RankResult['verdict'];
+  reason?: string;
+  window?: { from: string; to: string };
+  unknownSymptom?: boolean;
   /** For --print: the topic's messages, in order. */
   lines?: PrintedLine[];
   rankAt: string;
   symptom?: ReplayOptions['symptom'];
   anomalies: AnomalySignal[];
+  /** When the recording had metric lines: what the ranking read of them. */
+  metrics?: RankResult['metrics'];
   stats: ReplayStats & { changes: number; anomalies: number; millis: number };
 }
 
@@ -85,6 +101,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
   const differ = new DifferProcessor(eventLog, { logChanges: false });
   const correlator = new CorrelatorProcessor(eventLog, engine);
   const intake = new AlertIntake(eventLog, { cluster, source: 'incident-assistant/replay' });
+  const metrics = new RecordedMetrics(cluster);
   let lastTs = 0;
   try {
     await differ.start();
@@ -96,6 +113,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
       onAlert: async (payload, receivedAt) => {
         lastTs = Math.max(lastTs, Date.parse(receivedAt));
         await intake.accept(payload, new Date(receivedAt));
+      },
+      onMetrics: (line, at) => {
+        const intervalMs = parseInterval(line.interval);
+        if (intervalMs === undefined) {
+          log.warn({ at, interval: line.interval }, 'skipping a metric line with an unreadable interval');
+          return;
+        }
+        metrics.add({ at: Date.parse(at), intervalMs, samples: line.samples });
       },
     });
     const stats = await source.run(opts.file);
@@ -112,15 +137,25 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayOutput> {
     if (opts.print) {
       output.lines = printable(eventLog.records(TOPIC_OF[opts.print]));
     } else {
-      const result = engine.rankCauses({
+      const rejected = Object.entries(metrics.rejects).filter(([, n]) => n > 0);
+      if (rejected.length > 0) log.warn(Object.fromEntries(rejected), 'metric samples skipped');
+      const source = opts.metrics ?? (metrics.size > 0 ? metrics : undefined);
+      const result = await rankWithMetrics(engine, source, {
         at: rankAt,
         symptom: opts.symptom
           ? { cluster, namespace: opts.symptom.namespace, kind: opts.symptom.kind, name: opts.symptom.name }
           : undefined,
         top: opts.top ?? 5,
+        // FORMAT.md's contract: at least `top` causes, however quiet the two hours before were.
+        widenLookback: true,
       });
       output.causes = toReplayCauses(result);
+      output.verdict = result.verdict;
+      output.reason = result.reason;
+      output.window = { from: result.window.from.toISOString(), to: result.window.to.toISOString() };
+      if (result.unknownSymptom) output.unknownSymptom = true;
       output.anomalies = result.anomalies;
+      if (result.metrics) output.metrics = result.metrics;
     }
     output.stats.millis = Math.round(performance.now() - started);
     return output;
@@ -169,6 +204,7 @@ export function toReplayCauses(result: RankResult): ReplayCause[] {
   return result.causes.map((c) => ({
     resource: { kind: c.change.ref.kind, namespace: c.change.ref.namespace ?? '', name: c.change.ref.name },
     changedAt: new Date(c.change.changedAt).toISOString(),
+    confidence: c.confidence,
     score: c.score,
     explanation: c.explanation,
     classes: c.change.classes,
@@ -176,6 +212,7 @@ export function toReplayCauses(result: RankResult): ReplayCause[] {
     summary: c.change.summary,
     ...(c.secondsBeforeSymptom !== undefined ? { secondsBeforeSymptom: c.secondsBeforeSymptom } : {}),
     evidence: c.evidence,
+    ...(c.metricEvidence ? { metricEvidence: c.metricEvidence } : {}),
   }));
 }
 

@@ -7,9 +7,11 @@ import {
   TOPICS,
   AnomalySignalSchema,
   type AnomalySignal,
+  type SubjectRef,
 } from '#contracts';
-import type { CorrelationEngine } from '#correlation';
+import { rankWithMetrics, type CorrelationEngine } from '#correlation';
 import { toLogRecord, type EventLog } from '#kafka';
+import { summarizeByRevision, type MetricsSource } from '#metrics';
 import { componentLogger, counter, histogram } from '#observability';
 import type { IncidentTracker } from '../incidents/incident-tracker.js';
 import type { Incident } from '../incidents/incident.js';
@@ -19,7 +21,9 @@ import { ensureStillWanted, GrpcError, parseRequest } from './grpc-errors.js';
 import {
   anomalyToProto,
   graphToProto,
+  metricsUsedToProto,
   rankedCauseToProto,
+  revisionMetricsToProto,
   timelineEntryToProto,
   toTimestamp,
 } from './proto-mapping.js';
@@ -55,6 +59,8 @@ export interface HandlerDeps {
   log: EventLog;
   cluster: string;
   maxQueuedPerStream: number;
+  /** Where rankings read golden signals (Prometheus); without it, they use watch events and alerts only. */
+  metrics?: MetricsSource;
 }
 
 type Unary = (call: grpc.ServerUnaryCall<unknown, unknown>) => unknown | Promise<unknown>;
@@ -109,11 +115,41 @@ function incidentToProto(i: Incident, topCauses: number) {
   };
 }
 
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+const describeRef = (r: { kind: string; name: string; namespace?: string | null }) =>
+  `${r.namespace ? `${r.namespace}/` : ''}${r.kind}/${r.name}`;
+
+/** A workload's golden signals per revision over the timeline's window, or why there are none. */
+async function timelineMetrics(
+  deps: HandlerDeps,
+  resource: SubjectRef,
+  from: Date,
+  to: Date,
+): Promise<{ metrics?: ReturnType<typeof revisionMetricsToProto>[]; metricsNote?: string }> {
+  if (!WORKLOAD_KINDS.has(resource.kind)) return {};
+  if (!deps.metrics) return { metricsNote: 'no metrics source is configured (PROMETHEUS_URL)' };
+  if (!resource.namespace) return { metricsNote: 'a workload needs its namespace for metrics' };
+  try {
+    const signals = await deps.metrics.goldenSignals({
+      cluster: resource.cluster ?? deps.cluster,
+      namespace: resource.namespace,
+      workload: resource.name,
+      from: from.getTime(),
+      to: to.getTime(),
+    });
+    const metrics = summarizeByRevision(signals).map(revisionMetricsToProto);
+    return metrics.length ? { metrics } : { metricsNote: `${deps.metrics.description} has no series for it` };
+  } catch (err) {
+    return { metricsNote: `metrics unavailable: ${(err as Error).message}` };
+  }
+}
+
 /** The implementation of incident_assistant.v1.IncidentAssistant over the correlation engine. */
 export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServiceImplementation {
   const { engine, incidents, feed } = deps;
   return {
-    rankCauses: unary('RankCauses', (call) => {
+    rankCauses: unary('RankCauses', async (call) => {
       const req = parseRequest(RankCausesRequestSchema, call.request);
       let at = req.at;
       let anomalyIds: string[] | undefined;
@@ -123,35 +159,50 @@ export function incidentAssistantHandlers(deps: HandlerDeps): grpc.UntypedServic
         anomalyIds = [...incident.anomalies.keys()].sort();
         at ??= new Date(incident.lastSeenAt);
       }
-      const result = engine.rankCauses({
+      const result = await rankWithMetrics(engine, deps.metrics, {
         at: at ?? new Date(),
         symptom: req.symptom,
         anomalyIds,
         top: req.top ?? DEFAULT_TOP,
         lookbackMs: (req.lookbackSeconds ?? DEFAULT_LOOKBACK_S) * 1000,
+        widenLookback: req.widenLookback,
       });
+      if (result.unknownSymptom) throw new GrpcError(grpc.status.NOT_FOUND, result.reason);
       return {
         causes: result.causes.map(rankedCauseToProto),
         at: toTimestamp(result.at),
         anomalies: result.anomalies.map(anomalyToProto),
+        ...(result.metrics ? { metrics: metricsUsedToProto(result.metrics) } : {}),
+        verdict: result.verdict,
+        reason: result.reason,
+        window: { from: toTimestamp(result.window.from), to: toTimestamp(result.window.to) },
       };
     }),
 
-    getTimeline: unary('GetTimeline', (call) => {
+    getTimeline: unary('GetTimeline', async (call) => {
       const req = parseRequest(GetTimelineRequestSchema, call.request);
       const to = req.to ?? new Date();
       const from = req.from ?? new Date(to.getTime() - DEFAULT_TIMELINE_MS);
+      if (engine.knowsResource?.(req.resource) === false)
+        throw new GrpcError(grpc.status.NOT_FOUND, `unknown resource ${describeRef(req.resource)}`);
       const entries = engine.timeline({
         resource: req.resource,
         from,
         to,
         includeDependencies: req.includeDependencies,
       });
-      return { entries: entries.map(timelineEntryToProto) };
+      return {
+        entries: entries.map(timelineEntryToProto),
+        ...(await timelineMetrics(deps, req.resource, from, to)),
+      };
     }),
 
     getDependencyGraph: unary('GetDependencyGraph', (call) => {
       const req = parseRequest(GetDependencyGraphRequestSchema, call.request);
+      if (req.namespace && engine.knowsNamespace?.(req.namespace, req.cluster) === false)
+        throw new GrpcError(grpc.status.NOT_FOUND, `unknown namespace ${req.namespace}`);
+      if (req.root && engine.knowsResource?.({ cluster: req.cluster, ...req.root }) === false)
+        throw new GrpcError(grpc.status.NOT_FOUND, `unknown resource ${describeRef(req.root)}`);
       const view = engine.dependencyGraph({
         cluster: req.cluster,
         namespace: req.namespace,

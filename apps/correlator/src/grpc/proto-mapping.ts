@@ -1,5 +1,13 @@
 import type { AnomalySignal, ChangeEvent, SubjectRef } from '#contracts';
-import type { DependencyGraphView, RankedCause, ResourceSelector, TimelineEntry } from '#correlation';
+import type {
+  DependencyGraphView,
+  MetricEvidenceItem,
+  RankedCause,
+  RankResult,
+  ResourceSelector,
+  TimelineEntry,
+} from '#correlation';
+import type { RevisionSeries } from '#metrics';
 
 /**
  * Contract objects -> the plain objects @grpc/proto-loader serialises (camelCase field names, Timestamp as
@@ -77,6 +85,7 @@ export function rankedCauseToProto(c: RankedCause) {
   return {
     resource: toResourceRef(c.change.ref),
     changedAt: toTimestamp(c.change.changedAt),
+    confidence: c.confidence,
     score: c.score,
     explanation: c.explanation,
     change: changeToProto(c.change),
@@ -84,7 +93,38 @@ export function rankedCauseToProto(c: RankedCause) {
     secondsBeforeSymptom: c.secondsBeforeSymptom ?? 0,
     explainedAnomalyIds: [...c.explainedAnomalyIds],
     evidence: { ...c.evidence },
+    metricEvidence: (c.metricEvidence ?? []).map(metricEvidenceToProto),
   };
+}
+
+export function metricEvidenceToProto(m: MetricEvidenceItem) {
+  return {
+    kind: m.kind,
+    signal: m.signal,
+    comparison: m.comparison,
+    workload: toResourceRef(m.workload),
+    revision: m.revision ?? '',
+    value: m.value,
+    baseline: m.baseline,
+    pValue: m.p,
+    from: toTimestamp(m.from),
+    to: toTimestamp(m.to),
+    callers: m.callers.map((c) => ({ caller: c.caller, value: c.value, baseline: c.baseline })),
+    summary: m.summary,
+  };
+}
+
+export function revisionMetricsToProto(r: RevisionSeries) {
+  return {
+    signal: r.signal,
+    revision: r.revision,
+    pods: r.pods,
+    points: r.points.map((p) => ({ at: toTimestamp(new Date(p.t)), value: p.v })),
+  };
+}
+
+export function metricsUsedToProto(m: NonNullable<RankResult['metrics']>) {
+  return { source: m.source, workloads: m.workloads, failures: m.failures.map((f) => ({ ...f })) };
 }
 
 export function timelineEntryToProto(e: TimelineEntry) {

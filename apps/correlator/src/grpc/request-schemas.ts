@@ -54,6 +54,7 @@ export const RankCausesRequestSchema = z.object({
   incidentId: optionalText,
   top: uint(MAX_TOP),
   lookbackSeconds: uint(MAX_WINDOW_MS / 1000),
+  widenLookback: z.boolean().optional(),
 });
 
 export const GetTimelineRequestSchema = z

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCorrelatorConfig } from '../config/correlator.config.js';
 import { FakeEngine, makeAnomaly, makeChange } from '../../../../test/support/fake-engine.js';
+import { alertsToSignals } from '../alerts/alertmanager-mapper.js';
 import { IncidentTracker } from './incident-tracker.js';
 
 const T0 = Date.parse('2025-06-05T04:00:00.000Z');
@@ -84,6 +85,38 @@ describe('IncidentTracker', () => {
     const [resolved] = a.tracker.list({ includeResolved: true });
     expect(resolved.status).toBe('resolved');
     expect(b.tracker.list({ includeResolved: true })[0].incidentId).toBe(resolved.incidentId);
+  });
+
+  it('closes an incident when Alertmanager resolves its alert (a resolution is a signal of its own)', () => {
+    const { tracker } = setup();
+    const alert = (status: 'firing' | 'resolved', endsAt?: string) => ({
+      version: '4',
+      status,
+      alerts: [
+        {
+          status,
+          labels: {
+            alertname: 'HighErrorRate',
+            namespace: 'shop',
+            service: 'frontend',
+            severity: 'critical',
+          },
+          startsAt: at(1),
+          ...(endsAt ? { endsAt } : {}),
+          fingerprint: 'f00d',
+        },
+      ],
+    });
+    const [firing] = alertsToSignals(alert('firing'), new Date(at(2)), 'c1');
+    const [resolved] = alertsToSignals(alert('resolved', at(6)), new Date(at(7)), 'c1');
+    expect(resolved.anomalyId).not.toBe(firing.anomalyId);
+    tracker.onAnomaly(firing);
+    expect(tracker.list()).toHaveLength(1);
+    tracker.onAnomaly(resolved);
+    expect(tracker.list()).toHaveLength(0);
+    const [closed] = tracker.list({ includeResolved: true });
+    expect(closed.status).toBe('resolved');
+    expect([...closed.anomalies.values()].every((a) => a.status === 'resolved')).toBe(true);
   });
 
   it('groups anomalies held during a rebuild in onset order, whatever order they arrived in', () => {

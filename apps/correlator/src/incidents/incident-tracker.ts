@@ -67,8 +67,12 @@ export class IncidentTracker {
       this.touch(incident);
       return;
     }
-    // A resolution of an anomaly we never saw firing starts nothing.
-    if (anomaly.status === 'resolved') return;
+    // A resolution ends the firing signals of its series (resolved.ts) and, when none is left firing, the
+    // incident; a resolution of an anomaly we never saw firing starts nothing.
+    if (anomaly.status === 'resolved') {
+      this.resolve(anomaly);
+      return;
+    }
 
     const onset = Date.parse(anomaly.onset);
     const keys = subjectKeys(anomaly);
@@ -161,6 +165,24 @@ export class IncidentTracker {
     this.pending = [];
     for (const a of pending) this.onAnomaly(a);
     for (const i of this.incidents.values()) this.touch(i);
+  }
+
+  private resolve(resolution: AnomalySignal): void {
+    const ended = resolvedAt(resolution);
+    for (const incident of this.incidents.values()) {
+      let matched = false;
+      for (const [id, a] of incident.anomalies) {
+        if (a.status !== 'firing' || !sameSeries(a, resolution) || Date.parse(a.onset) > ended) continue;
+        incident.anomalies.set(id, { ...a, status: 'resolved' });
+        matched = true;
+      }
+      if (!matched) continue;
+      incident.anomalies.set(resolution.anomalyId, resolution);
+      this.byAnomaly.set(resolution.anomalyId, incident.incidentId);
+      incident.lastSeenAt = Math.max(incident.lastSeenAt, Date.parse(resolution.observedAt));
+      this.touch(incident);
+      if (incident.status === 'resolved') log.info({ incidentId: incident.incidentId }, 'incident resolved');
+    }
   }
 
   /** An object was applied: cached neighbourhoods may be out of date. */
@@ -302,6 +324,27 @@ function incidentIdOf(incident: Incident): string {
       first = a;
   }
   return `inc-${stableId('incident', first!.anomalyId).slice(0, 16)}`;
+}
+
+/**
+ * A resolution and the firing signal it ends: same source, reason and subject (an alert's resolution also carries
+ * the same startsAt; the differ's carries the recovery time as its onset).
+ */
+function sameSeries(firing: AnomalySignal, resolution: AnomalySignal): boolean {
+  return (
+    firing.source === resolution.source &&
+    firing.reason === resolution.reason &&
+    firing.subject.kind === resolution.subject.kind &&
+    firing.subject.name === resolution.subject.name &&
+    (firing.subject.namespace ?? null) === (resolution.subject.namespace ?? null) &&
+    (firing.source !== 'alertmanager' || firing.onset === resolution.onset)
+  );
+}
+
+/** When the resolved problem ended: an alert's endsAt, else the resolution's onset (the recovery). */
+function resolvedAt(r: AnomalySignal): number {
+  const t = Date.parse(r.labels?.endsAt ?? (r.source === 'alertmanager' ? r.observedAt : r.onset));
+  return Number.isNaN(t) ? Date.parse(r.observedAt) : t;
 }
 
 function subjectKeys(a: AnomalySignal): string[] {

@@ -23,17 +23,56 @@ export interface AlertmanagerPayload {
   [k: string]: unknown;
 }
 
+/** A metric line (FORMAT.md, line type 3): per-pod golden signals of one scrape interval, ending at `ts`. */
+export interface RecordedMetricLine {
+  interval: string;
+  samples: Array<{ name: string; labels: Record<string, string>; value: number }>;
+}
+
 export interface ReplayStats {
   lines: number;
   rawEvents: number;
   alerts: number;
+  /** Metric lines handed to onMetrics. */
+  metricLines: number;
   skippedAfterRankAt: number;
+  /** Lines that are not JSON, have no valid ts, or whose known type is malformed. */
   malformed: number;
+  /** Lines of a type this version does not know (or does not use yet), by type. */
+  unknown: Record<string, number>;
 }
 
+const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+
+type WatchLine = { ts: string; type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject };
 type ScenarioLine =
-  | { ts: string; type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }
-  | { ts: string; alertmanager: AlertmanagerPayload };
+  WatchLine | { ts: string; alertmanager: AlertmanagerPayload } | { ts: string; metrics: RecordedMetricLine };
+
+/** What a parsed line is, or why it cannot be used: the replay skips such lines with a warning, never stops. */
+function classify(line: Record<string, unknown>): ScenarioLine | { unknown: string } | { malformed: string } {
+  const ts = line.ts as string;
+  if ('alertmanager' in line) {
+    const am = line.alertmanager as AlertmanagerPayload | null;
+    if (!am || typeof am !== 'object' || !Array.isArray(am.alerts))
+      return { malformed: 'alertmanager.alerts is not a list' };
+    return { ts, alertmanager: am };
+  }
+  if ('metrics' in line) {
+    const m = line.metrics as RecordedMetricLine | null;
+    if (!m || typeof m !== 'object' || !Array.isArray(m.samples) || typeof m.interval !== 'string')
+      return { malformed: 'metrics needs interval and samples' };
+    return { ts, metrics: m };
+  }
+  if ('object' in line || 'type' in line) {
+    const o = line.object as KubeObject | null;
+    if (!WATCH_TYPES.has(line.type as string)) return { malformed: `watch event type ${String(line.type)}` };
+    if (!o || typeof o !== 'object' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string')
+      return { malformed: 'watch event without an object with kind and metadata.name' };
+    return line as WatchLine;
+  }
+  const type = Object.keys(line).find((k) => k !== 'ts') ?? '(empty)';
+  return { unknown: type };
+}
 
 function resourceOf(o: KubeObject): WatchedResource {
   const { group, version } = parseApiVersion(o.apiVersion ?? 'v1');
@@ -58,6 +97,8 @@ export class ScenarioReplaySource {
       /** Lines with a later `ts` are ignored (FORMAT.md: `--rank-at`). */
       until?: Date;
       onAlert?: (payload: AlertmanagerPayload, receivedAt: string) => Promise<void>;
+      /** Metric lines, as a Prometheus scrape would have stored them (they do not go through Kafka). */
+      onMetrics?: (line: RecordedMetricLine, at: string) => void;
     },
   ) {
     this.publisher = new RawEventPublisher(log, `replay/${options.cluster}`);
@@ -65,7 +106,15 @@ export class ScenarioReplaySource {
 
   /** Reads `file` (plain or gzip-compressed JSON lines) and publishes what it holds. */
   async run(file: string): Promise<ReplayStats> {
-    const stats: ReplayStats = { lines: 0, rawEvents: 0, alerts: 0, skippedAfterRankAt: 0, malformed: 0 };
+    const stats: ReplayStats = {
+      lines: 0,
+      rawEvents: 0,
+      alerts: 0,
+      metricLines: 0,
+      skippedAfterRankAt: 0,
+      malformed: 0,
+      unknown: {},
+    };
     const until = this.options.until?.getTime() ?? Infinity;
     let snapshotTs: string | undefined;
     let snapshotDone = false;
@@ -88,8 +137,24 @@ export class ScenarioReplaySource {
       stats.lines++;
       let line: ScenarioLine;
       try {
-        line = JSON.parse(text) as ScenarioLine;
-        if (typeof line.ts !== 'string' || Number.isNaN(Date.parse(line.ts))) throw new Error('no valid ts');
+        const parsed = JSON.parse(text) as Record<string, unknown> | null;
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+          throw new Error('not a JSON object');
+        if (typeof parsed.ts !== 'string' || Number.isNaN(Date.parse(parsed.ts)))
+          throw new Error('no valid ts');
+        const known = classify(parsed);
+        if ('malformed' in known) throw new Error(known.malformed);
+        if ('unknown' in known) {
+          // A line type of a newer format (or one this version does not use): counted, warned once per type.
+          if (!stats.unknown[known.unknown])
+            log.warn(
+              { line: stats.lines, type: known.unknown },
+              'skipping scenario lines of an unknown type',
+            );
+          stats.unknown[known.unknown] = (stats.unknown[known.unknown] ?? 0) + 1;
+          continue;
+        }
+        line = known;
       } catch (err) {
         stats.malformed++;
         log.warn({ line: stats.lines, err: String(err) }, 'skipping malformed scenario line');
@@ -103,6 +168,11 @@ export class ScenarioReplaySource {
         await flush();
         stats.alerts++;
         await this.options.onAlert?.(line.alertmanager, line.ts);
+        continue;
+      }
+      if ('metrics' in line) {
+        stats.metricLines++;
+        this.options.onMetrics?.(line.metrics, line.ts);
         continue;
       }
       const object = this.options.redactor.redact(line.object);

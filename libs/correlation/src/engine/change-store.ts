@@ -121,6 +121,14 @@ export class ChangeStore {
     return out;
   }
 
+  /** The workload's changes after `t`, in time order: the next change of its pod template bounds a revision. */
+  changesAfter(node: string, t: number): ChangeEvent[] {
+    return (this.byWorkload.get(node) ?? [])
+      .filter((r) => r.time > t)
+      .sort((a, b) => a.time - b.time)
+      .map((r) => r.change);
+  }
+
   /** Drops changes made before `iso` (compared as the engine always has, as ISO strings). */
   evictBefore(iso: string): void {
     this.records = this.ordered().filter((r) => r.change.changedAt >= iso);

@@ -1,10 +1,13 @@
 import type { AnomalySignal, ChangeEvent, ObjectState } from '#contracts';
+import type { WorkloadWindow } from '#metrics';
+import type { MetricEvidence } from '../evidence/metric-symptoms.js';
 import type {
   CorrelationEngine,
   DependencyGraphQuery,
   DependencyGraphView,
   RankQuery,
   RankResult,
+  ResourceSelector,
   TimelineEntry,
   TimelineQuery,
 } from '../correlation-queries.js';
@@ -47,8 +50,20 @@ export class ObservedEngine implements CorrelationEngine {
     for (const l of this.listeners) l.onAnomaly?.(anomaly);
   }
 
-  rankCauses(query: RankQuery): RankResult {
-    return this.inner.rankCauses(query);
+  rankCauses(query: RankQuery, metrics?: MetricEvidence): RankResult {
+    return this.inner.rankCauses(query, metrics);
+  }
+
+  knowsResource(sel: ResourceSelector): boolean {
+    return this.inner.knowsResource?.(sel) ?? true;
+  }
+
+  knowsNamespace(namespace: string, cluster?: string): boolean {
+    return this.inner.knowsNamespace?.(namespace, cluster) ?? true;
+  }
+
+  metricNeeds(query: RankQuery): WorkloadWindow[] {
+    return this.inner.metricNeeds?.(query) ?? [];
   }
 
   warm(budgetMs: number): boolean {

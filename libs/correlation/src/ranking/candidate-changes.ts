@@ -44,6 +44,9 @@ export function toCandidate(change: ChangeEvent): Candidate | undefined {
   }
   const suspicion = diffSuspicion(change);
   prior = Math.min(0.98, prior * suspicion.factor);
+  // A floor holds for people's and CD tools' changes only: the HPA halving replicas reacts to load.
+  if (suspicion.floor !== undefined && change.actor.kind !== 'controller')
+    prior = Math.max(prior, suspicion.floor);
   notes.push(...suspicion.reasons);
   return {
     change,

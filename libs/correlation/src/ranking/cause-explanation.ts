@@ -1,6 +1,13 @@
 import { displayRef } from '#contracts';
 import { parseNodeId, type Relation } from '#graph';
-import type { CausePathStep, RankedCause, ResourceSelector } from '../correlation-queries.js';
+import type {
+  CausePathStep,
+  MetricEvidenceItem,
+  RankedCause,
+  ResourceSelector,
+} from '../correlation-queries.js';
+import type { MetricFinding } from '../evidence/metric-finding.js';
+import { confidenceOf } from './confidence.js';
 import type { GroupExplanation, ScoredCandidate } from './scored-candidate.js';
 
 /** Each relation read in the direction a failure travels (from the dependency to the dependent). */
@@ -69,7 +76,12 @@ export function causePath(s: ScoredCandidate, x: GroupExplanation | undefined): 
 }
 
 /** One paragraph for a person: what changed, who, how it reaches the symptom, when; never a value of a Secret. */
-export function explain(s: ScoredCandidate, total: number): Omit<RankedCause, 'change'> {
+export function explain(
+  s: ScoredCandidate,
+  total: number,
+  findings: ReadonlyMap<string, MetricFinding> = new Map(),
+  reported = true,
+): Omit<RankedCause, 'change'> {
   const change = s.candidate.change;
   const x = mainExplanation(s);
   const path = causePath(s, x);
@@ -105,6 +117,8 @@ export function explain(s: ScoredCandidate, total: number): Omit<RankedCause, 'c
   parts.push(
     `Explains ${explainedGroups.length} of ${s.explanations.filter((e) => e.group.relevance >= 0.3).length} symptom group(s) of the incident.`,
   );
+  const metricEvidence = metricEvidenceOf(explainedGroups, s.candidate.time, findings);
+  for (const m of metricEvidence.slice(0, 3)) parts.push(`${m.summary}.`);
   if (s.effect) parts.push(`Certain to cut traffic: ${s.effect.reason}.`);
   if (s.candidate.priorNotes.length) parts.push(`Note: ${s.candidate.priorNotes.join('; ')}.`);
   const rival = s.competitors[0];
@@ -120,8 +134,10 @@ export function explain(s: ScoredCandidate, total: number): Omit<RankedCause, 'c
   const selfAnomalous = s.explanations.some(
     (e) => e.strength > 0.2 && e.group.nature === 'local' && e.path && e.path.callHops === 0,
   );
+  const share = s.score / (total || 1);
   return {
-    score: Number((s.score / (total || 1)).toFixed(4)),
+    confidence: confidenceOf(share, s.observed, reported),
+    score: Number(share.toFixed(4)),
     explanation: parts.join(' '),
     path,
     secondsBeforeSymptom:
@@ -130,11 +146,43 @@ export function explain(s: ScoredCandidate, total: number): Omit<RankedCause, 'c
     evidence: {
       prior: round(s.prior),
       explained: round(s.explained),
+      observed: round(s.observed),
       competition: round(s.competition),
       selfAnomalous: selfAnomalous ? 1 : 0,
       raw: round(s.score),
     },
+    ...(metricEvidence.length > 0 ? { metricEvidence } : {}),
   };
+}
+
+/** The metric findings among the symptoms a cause explains, strongest first (smallest p). */
+function metricEvidenceOf(
+  explained: readonly GroupExplanation[],
+  since: number,
+  findings: ReadonlyMap<string, MetricFinding>,
+): MetricEvidenceItem[] {
+  const items: MetricEvidenceItem[] = [];
+  for (const e of explained)
+    for (const a of e.group.anomalies) {
+      const f = findings.get(a.signal.anomalyId);
+      if (!f || a.onset < since - 2_000) continue;
+      const w = a.signal.workload ?? a.signal.subject;
+      items.push({
+        kind: f.kind,
+        signal: f.signal,
+        comparison: f.comparison,
+        workload: { cluster: w.cluster, kind: w.kind, namespace: w.namespace ?? undefined, name: w.name },
+        ...(f.revision ? { revision: f.revision } : {}),
+        value: f.value,
+        baseline: f.baseline,
+        p: f.p,
+        from: new Date(f.from).toISOString(),
+        to: new Date(f.to).toISOString(),
+        callers: f.callers,
+        summary: a.signal.message ?? f.kind,
+      });
+    }
+  return items.sort((a, b) => a.p - b.p || (a.summary < b.summary ? -1 : 1));
 }
 
 function nodeOf(r: ResourceSelector): string {

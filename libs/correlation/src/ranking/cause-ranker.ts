@@ -4,7 +4,8 @@ import { mainExplanation } from './cause-explanation.js';
 import { certainBreak, slowSurfaces, type CertainBreak } from './change-effect.js';
 import { explainedAway } from './explaining-away.js';
 import { firstBreakCompetition } from './first-break.js';
-import type { EvidenceGroup } from './incident-evidence.js';
+import type { RolloutFacts } from '../evidence/metric-probes.js';
+import type { EvidenceAnomaly, EvidenceGroup } from './incident-evidence.js';
 import { LAG, lagPlausibility, looseLagPlausibility, promptLagPlausibility } from './lag-model.js';
 import { ReachIndex, type ReachCache, type ReachLookup } from './reach-index.js';
 import type { GroupExplanation, ScoredCandidate } from './scored-candidate.js';
@@ -23,6 +24,30 @@ export interface CandidateRankingInput {
   top: number;
   /** Propagation searches kept between queries until the graph changes. */
   cache?: ReachCache;
+  /**
+   * Which revision each change of a pod template made and when workloads restarted: pods' symptoms then belong to
+   * the change that made their revision, and a ConfigMap or Secret takes effect when its readers restart.
+   * Without it, symptoms belong to workloads only.
+   */
+  rollouts?: RolloutFacts;
+}
+
+/** What explaining one group needs besides the candidate: the query, and the candidate's facts worked out once. */
+interface ExplainContext {
+  graph: DependencyGraph;
+  at: number;
+  symptomNode: string | undefined;
+  rollouts?: RolloutFacts;
+}
+
+/** One candidate's facts that every group's explanation reads. */
+interface CandidateFacts {
+  /** The fault's first real symptom where it was made, and when the change took effect there. */
+  own?: { onset: number; start: number };
+  /** Where a slow fault of the change would also surface first (denied callers of a policy). */
+  slow?: ReadonlySet<string>;
+  /** The ReplicaSet the change made, for a change of a pod template. */
+  revision?: string;
 }
 
 /** What explains the incident best: the first `top` candidates, and the sum of every candidate's score. */
@@ -57,16 +82,19 @@ const MAX_PRIOR = 0.98;
  * the same to the last bit. Only the returned candidates get their full explanation.
  */
 export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
-  const { graph, candidates, groups, at, symptomNode, top, cache } = input;
+  const { graph, candidates, groups, at, symptomNode, top, cache, rollouts } = input;
+  const ctx: ExplainContext = { graph, at, symptomNode, rollouts };
   const totalWeight = groups.reduce((s, g) => s + g.relevance * g.weight, 0) || 1;
+  // The same share over the symptoms signals reported (not the stand-in for a symptom only the query names).
+  const observedWeight = groups.reduce((s, g) => s + (g.virtual ? 0 : g.relevance * g.weight), 0);
+  const observed = new Float64Array(candidates.length);
   const reach = new ReachIndex(graph, groups, cache);
   const n = candidates.length;
   const explained = new Float64Array(n);
   const own = new Float64Array(n);
   const sparse: Array<SparseExplanations | undefined> = new Array<SparseExplanations | undefined>(n);
   // Kept for the explanations of the best candidates, which are built again below.
-  const slows: Array<ReadonlySet<string> | undefined> = new Array<ReadonlySet<string> | undefined>(n);
-  const ownOnsets: Array<number | undefined> = new Array<number | undefined>(n);
+  const facts: Array<CandidateFacts | undefined> = new Array<CandidateFacts | undefined>(n);
   const effects = new Map<number, CertainBreak | undefined>();
   const breakOf = (ci: number) => {
     if (!effects.has(ci)) effects.set(ci, certainBreak(graph, candidates[ci]));
@@ -77,22 +105,25 @@ export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
     const reachable = reach.groupsFrom(c);
     if (reachable.length === 0) continue;
     const lookup = reach.lookup(c.origin);
-    const s: SparseExplanations = { groups: [], strength: [], claim: [], direct: [] };
-    const slow = (slows[ci] = slowSurfaces(c, breakOf, ci));
-    const ownOnset = (ownOnsets[ci] = firstOwnSymptom(c, lookup, groups, reachable, slow));
+    const s: SparseExplanations = { groups: [], strength: [], claim: [], direct: [], start: [] };
+    const f = (facts[ci] = candidateFacts(ctx, c, lookup, groups, reachable, slowSurfaces(c, breakOf, ci)));
     let sum = 0;
+    let seen = 0;
     for (const i of reachable) {
-      const x = explainGroup(graph, c, c.origin, lookup, groups[i], at, symptomNode, ownOnset, slow);
+      const x = explainGroup(ctx, c, lookup, groups[i], f);
       if (!(x.strength > 0)) continue;
+      if (!groups[i].virtual) seen += groups[i].relevance * groups[i].weight * x.strength;
       s.groups.push(i);
       s.strength.push(x.strength);
       s.claim.push(x.claim);
       s.direct.push(x.direct);
+      s.start.push(x.effectiveAt ?? c.time);
       sum = sum + groups[i].relevance * groups[i].weight * x.strength;
     }
     sparse[ci] = s;
     own[ci] = sum;
     explained[ci] = sum / totalWeight;
+    observed[ci] = observedWeight > 0 ? seen / observedWeight : 0;
   }
   // A certain break: P(breaks) = certainty + (1 - certainty) x prior. Only changes that explain something matter.
   const prior = Float64Array.from(candidates, (c) => c.prior);
@@ -137,19 +168,17 @@ export function rankCandidates(input: CandidateRankingInput): CandidateRanking {
     const c = candidates[ci];
     const lookup = reach.lookup(c.origin);
     // A candidate that reaches no group was skipped above: it has no own symptom.
-    const slow = slows[ci] ?? slowSurfaces(c, breakOf, ci);
-    const ownOnset = ownOnsets[ci];
+    const f = facts[ci] ?? candidateFacts(ctx, c, lookup, groups, [], slowSurfaces(c, breakOf, ci));
     const s: ScoredCandidate = {
       candidate: c,
       origin: c.origin,
       score: score[ci],
       explained: explained[ci],
+      observed: observed[ci],
       competition: competition[ci],
       effect: own[ci] > 0 ? effects.get(ci) : undefined,
       prior: prior[ci],
-      explanations: groups.map((g) =>
-        explainGroup(graph, c, c.origin, lookup, g, at, symptomNode, ownOnset, slow),
-      ),
+      explanations: groups.map((g) => explainGroup(ctx, c, lookup, g, f)),
       explainedAwayBy: away.by.has(ci)
         ? { candidate: candidates[away.by.get(ci)!.j], overlap: away.by.get(ci)!.overlap }
         : undefined,
@@ -180,22 +209,19 @@ function nearestWorkload(reached: Map<string, Reach>): { node: string; reach: Re
 }
 
 function explainGroup(
-  graph: DependencyGraph,
+  ctx: ExplainContext,
   candidate: Candidate,
-  origin: string,
   map: ReachLookup,
   g: EvidenceGroup,
-  at: number,
-  symptomNode: string | undefined,
-  ownOnset: number | undefined,
-  slow?: ReadonlySet<string>,
+  facts: CandidateFacts,
 ): GroupExplanation {
+  const { graph, at, symptomNode } = ctx;
   const none = { group: g, strength: 0, claim: 0, reach: 0, direct: false, preexisting: false };
   // Local symptoms: a path without calls, else any path (or a presumed one) at a fraction of its weight.
   const ownPath = map.local(g.node);
   const localPath = g.nature === 'local' ? ownPath : undefined;
   const path: Reach | undefined = localPath ?? map.any(g.node);
-  const through = path?.weight ?? presumedReach(graph, origin, g.node, symptomNode);
+  const through = path?.weight ?? presumedReach(graph, candidate.origin, g.node, symptomNode);
   const reach = localPath ? localPath.weight : g.nature === 'local' ? through * LOCAL_THROUGH_CALLS : through;
   if (reach <= 0) return none;
   const direct = ownPath !== undefined;
@@ -205,52 +231,154 @@ function explainGroup(
     const strength = reach * looseLagPlausibility(at - t);
     return { group: g, strength, claim: strength, reach, path, direct, preexisting: false };
   }
-  const after = g.anomalies.filter((a) => a.onset >= t - LAG.TOLERANCE_MS);
+  const after = g.anomalies.filter(
+    (a) => a.onset >= t - LAG.TOLERANCE_MS && attributable(candidate, g, a, facts),
+  );
   if (after.length === 0) return { ...none, reach, path, direct };
-  const firstOnset = after[0].onset;
-  const weightAfter = Math.max(...after.map((a) => a.weight));
   const preexisting = g.anomalies.some(
     (a) => a.onset < t - LAG.TOLERANCE_MS && a.weight >= 0.3 && (a.resolvedAt ?? Infinity) > t,
   );
-  const base = reach * (weightAfter / g.weight) * (preexisting ? PREEXISTING : 1);
-  // A slow fault (a leak, a limit hit under load, a credential checked on reconnect) builds up where the change
-  // was made: on the changed workload, or on the consumers of a changed ConfigMap/Secret. Only there is a long
-  // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
-  // Further up the chain, the lag runs from the fault's first own symptom: a slow fault surfaces where it was made
-  // (tolerated lag), then its callers follow within minutes (prompt lag from there).
-  const claim = base * promptLagPlausibility(firstOnset - t);
-  const chained =
-    ownOnset !== undefined && ownOnset <= firstOnset + LAG.TOLERANCE_MS
-      ? base * lagPlausibility(ownOnset - t) * promptLagPlausibility(firstOnset - ownOnset)
-      : 0;
-  const slowSite = ownPath !== undefined || slow?.has(g.node) === true;
-  const strength = slowSite ? base * lagPlausibility(firstOnset - t) : Math.max(claim, chained);
-  return { group: g, strength, claim, reach, path, direct, firstOnset, preexisting };
+  const base = reach * (preexisting ? PREEXISTING : 1);
+  const own = facts.own;
+  const slowSite = ownPath !== undefined || facts.slow?.has(g.node) === true;
+  // Each symptom of the group is read with its own weight and its own lag, and the group counts by the one the
+  // change explains best: the brief unavailability every rollout makes at once must not lend its timing to a
+  // deadline exceeded half an hour later. Symptoms come in onset order and the lag readings never rise with the
+  // onset, so only a symptom heavier than every earlier one can do better than those.
+  // Who reads a changed ConfigMap/Secret on the way to this group: the group itself (a consumer), the reader on
+  // the path, or, for a presumed link, any of its readers.
+  const readers = direct
+    ? [g.node]
+    : path
+      ? [readerOnPath(path)].filter((r) => r !== undefined)
+      : readersOf(graph, candidate);
+  let strength = 0;
+  let claim = 0;
+  let best: EvidenceAnomaly | undefined;
+  let bestStart = t;
+  let heaviest = 0;
+  for (const a of after) {
+    if (a.weight <= heaviest) continue;
+    heaviest = a.weight;
+    const w = base * (a.weight / g.weight);
+    // When the change took effect here: at once, or for a ConfigMap/Secret its readers load at start, when they
+    // restarted last before the symptom (effectiveStart).
+    const start = effectiveStart(ctx, candidate, readers, a.onset);
+    // A slow fault (a leak, a limit hit under load, a credential checked on reconnect) builds up where the change
+    // was made: on the changed workload, or on the consumers of a changed ConfigMap/Secret. Only there is a long
+    // lag plausible; symptoms that the fault would reach through calls follow its first symptom within minutes.
+    // Further up the chain, the lag runs from the fault's first own symptom: a slow fault surfaces where it was
+    // made (tolerated lag), then its callers follow within minutes (prompt lag from there).
+    const c = w * promptLagPlausibility(a.onset - start);
+    const chained =
+      own !== undefined && own.onset <= a.onset + LAG.TOLERANCE_MS
+        ? w * lagPlausibility(own.onset - own.start) * promptLagPlausibility(a.onset - own.onset)
+        : 0;
+    const x = slowSite ? w * lagPlausibility(a.onset - start) : Math.max(c, chained);
+    if (c > claim) claim = c;
+    if (x > strength || best === undefined) {
+      if (x > strength) strength = x;
+      best = a;
+      bestStart = start;
+    }
+  }
+  return {
+    group: g,
+    strength,
+    claim,
+    reach,
+    path,
+    direct,
+    firstOnset: best!.onset,
+    preexisting,
+    ...(bestStart > t ? { effectiveAt: bestStart } : {}),
+  };
+}
+
+/**
+ * Whether a change can have caused one symptom of a group it reaches. Pods run the template of their revision:
+ * the symptoms of one revision's pods are not explained by a change of the same workload that made another
+ * revision (a healthy earlier rollout, or a later one while the old pods fail). Symptoms not about pods, and
+ * changes that made no revision (replicas, a ConfigMap), are not sorted this way.
+ */
+function attributable(c: Candidate, g: EvidenceGroup, a: EvidenceAnomaly, facts: CandidateFacts): boolean {
+  return !(facts.revision && a.replicaSet && c.origin === g.node && a.replicaSet !== facts.revision);
+}
+
+/**
+ * When a change took effect for a symptom, through the workloads that read it. A ConfigMap or Secret is read at
+ * start by most programs (always so for environment variables): when the symptom came too late for the change to
+ * have acted at once (past the usual lag and one prompt decay scale), and a reader's pods restarted in between,
+ * the change took effect at the last such restart
+ * and the lag runs from there (a restart is then not what broke it, only when). Otherwise, and for everything
+ * else, a change takes effect when it lands.
+ */
+function effectiveStart(
+  ctx: ExplainContext,
+  c: Candidate,
+  readers: readonly string[],
+  onset: number,
+): number {
+  const kind = c.change.ref.kind;
+  if (!ctx.rollouts || (kind !== 'ConfigMap' && kind !== 'Secret')) return c.time;
+  // Taking effect at once stays the reading while it is plausible: up to one decay scale past the usual lag (a
+  // later reading would also make the change meet every change made in between, for a small gain in timing).
+  if (onset - c.time <= LAG.FLAT_MS + LAG.PROMPT_DECAY_MS) return c.time;
+  let start = c.time;
+  for (const reader of readers)
+    for (const r of ctx.rollouts.restartsOf(reader))
+      if (r > start && r <= onset + LAG.TOLERANCE_MS) start = r;
+  return start;
+}
+
+/** The workloads that read a ConfigMap or Secret. */
+function readersOf(graph: DependencyGraph, c: Candidate): string[] {
+  const kind = c.change.ref.kind;
+  if (kind !== 'ConfigMap' && kind !== 'Secret') return [];
+  return graph
+    .dependents(c.origin)
+    .filter((d) => READS.has(d.relation))
+    .map((d) => graph.ownerWorkload(d.node));
+}
+
+const READS = new Set(['consumes-config', 'consumes-secret']);
+
+/** The workload through which a ConfigMap or Secret reaches a symptom further up the call chain: its reader. */
+function readerOnPath(path: Reach | undefined): string | undefined {
+  return path?.path.find((s) => READS.has(s.relation))?.node;
 }
 
 /** A symptom that counts as the first sign of a fault (not routine noise). */
 const OWN_SYMPTOM = 0.3;
 
 /**
- * When the change's fault first showed where it was made: the earliest onset, at or after the change, of a real
- * symptom (not rollout noise) on a group reached without calls (the changed workload, a changed ConfigMap's or
- * Secret's consumers, a policy's targets).
+ * What every group's explanation reads of one candidate: the revision it made, where a slow fault of it would
+ * surface, and when its fault first showed where it was made: the earliest onset, at or after the change, of a
+ * real symptom (not rollout noise) on a group reached without calls (the changed workload, a changed ConfigMap's
+ * or Secret's consumers, a policy's targets), with when the change took effect there.
  */
-function firstOwnSymptom(
+function candidateFacts(
+  ctx: ExplainContext,
   c: Candidate,
   map: ReachLookup,
   groups: readonly EvidenceGroup[],
   reachable: readonly number[],
-  slow?: ReadonlySet<string>,
-): number | undefined {
-  let first: number | undefined;
+  slow: ReadonlySet<string> | undefined,
+): CandidateFacts {
+  const facts: CandidateFacts = { slow, revision: ctx.rollouts?.revisionOf(c) };
   for (const i of reachable) {
     const g = groups[i];
     if (g.virtual || !(map.local(g.node) || slow?.has(g.node))) continue;
-    const a = g.anomalies.find((x) => x.onset >= c.time - LAG.TOLERANCE_MS && x.weight >= OWN_SYMPTOM);
-    if (a && (first === undefined || a.onset < first)) first = a.onset;
+    const a = g.anomalies.find(
+      (x) => x.onset >= c.time - LAG.TOLERANCE_MS && x.weight >= OWN_SYMPTOM && attributable(c, g, x, facts),
+    );
+    if (a && (facts.own === undefined || a.onset < facts.own.onset))
+      facts.own = {
+        onset: a.onset,
+        start: map.local(g.node) ? effectiveStart(ctx, c, [g.node], a.onset) : c.time,
+      };
   }
-  return first;
+  return facts;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ChangeEvent } from '#contracts';
+import { CHANGE_CLASSES, type ChangeEvent } from '#contracts';
 
 /**
  * What the diff itself says, as a multiplier around 1. Deliberately small and generic: a few patterns that make
@@ -10,8 +10,16 @@ import type { ChangeEvent } from '#contracts';
 /** Logging and tracing settings rarely break requests (debug logging may add some load): half the class risk. */
 const OBSERVABILITY_ONLY = 0.5;
 
-export function diffSuspicion(change: ChangeEvent): { factor: number; reasons: string[] } {
+/**
+ * A scale-down that removes more than half the replicas (4 -> 1, 3 -> 1) cuts the workload's capacity as surely as
+ * cutting its CPU limit: it is at least as risky as a change of resources, whatever the low risk of replica changes
+ * in general (most are the HPA's, additions, or the routine halving of a quiet service).
+ */
+const CAPACITY_CUT_FLOOR = CHANGE_CLASSES.resources.risk;
+
+export function diffSuspicion(change: ChangeEvent): { factor: number; reasons: string[]; floor?: number } {
   let factor = 1;
+  let floor: number | undefined;
   const reasons: string[] = [];
   if (change.ref.kind === 'Secret') return { factor, reasons };
   let onlyRequestsRaised = change.paths.length > 0;
@@ -30,6 +38,16 @@ export function diffSuspicion(change: ChangeEvent): { factor: number; reasons: s
       factor = Math.max(factor, 1.15);
       reasons.push('a new resource limit');
     }
+    if (
+      path === '/spec/replicas' &&
+      before !== undefined &&
+      after !== undefined &&
+      after >= 1 &&
+      after < before / 2
+    ) {
+      floor = CAPACITY_CUT_FLOOR;
+      reasons.push(`capacity cut from ${before} to ${after} replicas`);
+    }
     for (const [from, to] of numericMoves(p.old, p.new)) {
       if ((to === 0 && from !== 0) || (from > 0 && to > 0 && (to / from >= 8 || from / to >= 8))) {
         factor = Math.max(factor, 1.25);
@@ -46,7 +64,7 @@ export function diffSuspicion(change: ChangeEvent): { factor: number; reasons: s
     factor *= 0.8;
     reasons.push('only raises resource requests');
   }
-  return { factor, reasons: [...new Set(reasons)].slice(0, 3) };
+  return { factor, reasons: [...new Set(reasons)].slice(0, 3), ...(floor !== undefined ? { floor } : {}) };
 }
 
 function hasLimits(v: unknown): boolean {

@@ -10,6 +10,37 @@ const COUNTS = 0.3;
 const ONSET_TOLERANCE_MS = 2_000;
 
 /**
+ * Kinds whose creation brings something new (a workload, its configuration, its Service) rather than acting on
+ * what runs already (a NetworkPolicy, a quota, a webhook do).
+ */
+const NEW_THING_KINDS = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'ConfigMap',
+  'Secret',
+  'Service',
+  'ServiceAccount',
+  'PersistentVolumeClaim',
+  'HorizontalPodAutoscaler',
+]);
+
+/**
+ * Whether a change can claim to have broken a working system first. A creation of something new cannot: what it
+ * brought did not work before it either, so there was no working system for it to break, and the edits made to
+ * the new application after it are alternatives for what broke it, judged on their own evidence and prior (an
+ * image bump or a config edit a minute after an app was deployed is the first suspect, not the deployment).
+ * Creations that act on what already runs (a NetworkPolicy) claim like any change.
+ */
+export function claimsFirstBreak(c: Candidate): boolean {
+  return !(c.change?.operation === 'create' && NEW_THING_KINDS.has(c.change.ref.kind));
+}
+
+/**
  * The first-break rule (docs/ranking.md): competition(c) = prod over earlier changes j of (1 - prior_j x
  * competition(j) x overlap(j, c)), where overlap is the share of what c explains that j can claim. Only changes that claim some
  * group c explains can overlap it, so each group keeps its claimants and c meets only those. Sums run over groups
@@ -39,14 +70,19 @@ export function firstBreakCompetition(
 ): { competition: Float64Array; rivals: Map<number, Array<{ j: number; overlap: number }>> } {
   const n = candidates.length;
   const prior = effect?.prior ?? candidates.map((c) => c.prior);
-  const claimants: Array<{ ci: number[]; claim: number[] }> = groups.map(() => ({ ci: [], claim: [] }));
+  const claimants: Array<{ ci: number[]; claim: number[]; start: number[] }> = groups.map(() => ({
+    ci: [],
+    claim: [],
+    start: [],
+  }));
   for (let ci = 0; ci < n; ci++) {
     const s = sparse[ci];
-    if (!s) continue;
+    if (!s || !claimsFirstBreak(candidates[ci])) continue;
     for (let k = 0; k < s.groups.length; k++) {
       if (!(s.claim[k] > 0)) continue;
       claimants[s.groups[k]].ci.push(ci);
       claimants[s.groups[k]].claim.push(s.claim[k]);
+      claimants[s.groups[k]].start.push(s.start[k]);
     }
   }
   // Candidates come by time; then each group's claimants earlier than a change are a prefix of its list, and an
@@ -68,19 +104,23 @@ export function firstBreakCompetition(
   for (let ci = 0; ci < n; ci++) {
     const s = sparse[ci];
     if (!s || own[ci] === 0) continue;
-    const before = candidates[ci].time - SAME_TIME_MS;
     const first = firstSymptomExplainedDirectly(candidates[ci].time, s, counting);
     const touched: number[] = [];
     for (let k = 0; k < s.groups.length; k++) {
       const g = groups[s.groups[k]];
-      const { ci: js, claim } = claimants[s.groups[k]];
+      const { ci: js, claim, start } = claimants[s.groups[k]];
+      // Times of taking effect, not of being made: a ConfigMap read at start takes effect on this group when its
+      // readers restart (cause-ranker.ts). A change that took effect only when this one did (made effective by
+      // its restart) did not break the system before it; and one that took effect later than it was made meets
+      // the changes that broke the system before that.
+      const before = s.start[k] - SAME_TIME_MS;
       for (let m = 0; m < js.length; m++) {
         const j = js[m];
         if (candidates[j].time >= before) {
           if (byTime) break;
           continue;
         }
-        if (j === ci) continue;
+        if (j === ci || start[m] >= before) continue;
         if (!met[j]) {
           met[j] = 1;
           shared[j] = 0;

@@ -8,6 +8,11 @@ export interface EvidenceAnomaly {
   weight: number;
   /** When a resolved notification for it arrived (or its endsAt), if one did. */
   resolvedAt?: number;
+  /**
+   * The ReplicaSet (revision) of the pods it is about, when it is about pods: their symptoms belong to the change
+   * that made that revision, not to other changes of the same workload.
+   */
+  replicaSet?: string;
 }
 
 /** The symptoms of one resource, of one nature: the unit a change explains or not. */
@@ -30,6 +35,8 @@ export interface EvidenceQuery {
   anomalyIds?: ReadonlySet<string>;
   /** When a resource's spec changed (up to the query time), to recognise the unavailability every rollout causes. */
   rollouts?: (node: string) => readonly number[];
+  /** The ReplicaSet of the pods a signal is about, if it is about pods (RevisionIndex through the engine). */
+  replicaSetOf?: (signal: AnomalySignal) => string | undefined;
 }
 
 /** Symptoms resolved faster than this are transient. */
@@ -90,7 +97,15 @@ export function collectEvidence(
     const onset = Date.parse(a.onset);
     if (Date.parse(a.observedAt) > q.at || onset > q.at || onset < q.at - q.windowMs) continue;
     if (a.status === 'resolved') resolutions.push(a);
-    else firing.set(a.anomalyId, { signal: a, onset, weight: evidenceWeight(a) });
+    else {
+      const replicaSet = q.replicaSetOf?.(a);
+      firing.set(a.anomalyId, {
+        signal: a,
+        onset,
+        weight: evidenceWeight(a),
+        ...(replicaSet ? { replicaSet } : {}),
+      });
+    }
   }
   // A resolution closes the firing signal of the same source, reason and subject that started before it (the
   // differ's resolution carries the recovery time as its onset; an alert's carries the same startsAt and endsAt).

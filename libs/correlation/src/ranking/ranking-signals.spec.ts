@@ -148,11 +148,17 @@ describe('ranking signals', () => {
       { time: t - 60_000, prior: 0.9 },
       { time: t, prior: 0.9 },
     ] as unknown as Parameters<typeof firstBreakCompetition>[0];
-    const one = { groups: [0], strength: [1], claim: [1], direct: [false] };
+    const one = (start: number) => ({
+      groups: [0],
+      strength: [1],
+      claim: [1],
+      direct: [false],
+      start: [start],
+    });
     const { competition } = firstBreakCompetition(
       candidates,
       groups,
-      [one, one, one],
+      [one(t - 120_000), one(t - 60_000), one(t)],
       Float64Array.from([1, 1, 1]),
     );
     expect(competition[1]).toBeCloseTo(0.1);
@@ -176,8 +182,14 @@ describe('ranking signals', () => {
         { time: t, prior: 0.6 },
       ] as unknown as Parameters<typeof firstBreakCompetition>[0];
       const sparse = [
-        { groups: [0, 1], strength: [0.075, 0.777], claim: [0.075, 0.777], direct: [false, false] },
-        { groups: [0, 1], strength: [1, 1], claim: [1, 1], direct: [direct, false] },
+        {
+          groups: [0, 1],
+          strength: [0.075, 0.777],
+          claim: [0.075, 0.777],
+          direct: [false, false],
+          start: [t - 300_000, t - 300_000],
+        },
+        { groups: [0, 1], strength: [1, 1], claim: [1, 1], direct: [direct, false], start: [t, t] },
       ];
       const own = Float64Array.from([ownWeight * 0.075 + 0.777, ownWeight + 1]);
       return firstBreakCompetition(candidates, groups, sparse, own).competition[1];

@@ -17,6 +17,11 @@ export interface GroupExplanation {
   direct: boolean;
   firstOnset?: number;
   preexisting: boolean;
+  /**
+   * When the change took effect on the group, if later than the change: a ConfigMap or Secret its readers load at
+   * start takes effect when they restart (cause-ranker.ts, effectiveStart).
+   */
+  effectiveAt?: number;
 }
 
 export interface ScoredCandidate {
@@ -24,6 +29,8 @@ export interface ScoredCandidate {
   origin: string;
   score: number;
   explained: number;
+  /** The share of the symptoms that signals reported (leaving out a symptom only the query names) it explains. */
+  observed: number;
   competition: number;
   explanations: GroupExplanation[];
   /** The nearest workload a fault of the changed resource reaches (a ConfigMap's consumer, a policy's target). */

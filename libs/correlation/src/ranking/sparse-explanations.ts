@@ -5,4 +5,6 @@ export interface SparseExplanations {
   claim: number[];
   /** Whether the group is reached without calls (GroupExplanation.direct). */
   direct: boolean[];
+  /** When the change took effect on the group (GroupExplanation.effectiveAt, else the change's time). */
+  start: number[];
 }
