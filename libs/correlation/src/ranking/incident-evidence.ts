@@ -37,6 +37,8 @@ export interface EvidenceQuery {
   rollouts?: (node: string) => readonly number[];
   /** The ReplicaSet of the pods a signal is about, if it is about pods (RevisionIndex through the engine). */
   replicaSetOf?: (signal: AnomalySignal) => string | undefined;
+  /** When the pod a signal is about first became ready, if it is about a pod that did (RevisionIndex). */
+  podReadyAt?: (signal: AnomalySignal) => number | undefined;
 }
 
 /** Symptoms resolved faster than this are transient. */
@@ -134,7 +136,7 @@ export function collectEvidence(
     else if (f.resolvedAt === undefined && lasted < TRANSIENT_MS && ROLLOUT_REASONS.has(f.signal.reason)) {
       const times = q.rollouts?.(anomalyNode(graph, f.signal)) ?? [];
       if (times.some((t) => f.onset >= t - LAG_SLACK_MS && f.onset - t <= ROLLOUT_ONSET_MS)) f.weight *= 0.1;
-    }
+    } else if (startingUp(f.signal, q.podReadyAt?.(f.signal))) f.weight *= 0.1;
   }
 
   const groups = new Map<string, EvidenceGroup>();
@@ -177,6 +179,16 @@ export function collectEvidence(
       g.relevance = g.anomalies.some((a) => q.anomalyIds!.has(a.signal.anomalyId)) ? 1 : 0.1;
   }
   return out;
+}
+
+/**
+ * A readiness probe failing before the pod first became ready, when it then did: the pod starting (a slow JVM,
+ * a cache warming), which its probe's initial delay did not cover. Routine, like a rollout's brief unavailability.
+ */
+function startingUp(a: AnomalySignal, readyAt: number | undefined): boolean {
+  if (readyAt === undefined || a.subject.kind !== 'Pod') return false;
+  const readiness = a.reason === 'Unhealthy' ? /readiness/i.test(a.message ?? '') : a.reason === 'NotReady';
+  return readiness && Date.parse(a.onset) <= readyAt + LAG_SLACK_MS;
 }
 
 function nsOf(id: string): string | null {
