@@ -54,6 +54,20 @@ const POD_OF_DEPLOYMENT = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklm
 export function anomalyNode(graph: DependencyGraph, a: AnomalySignal): string {
   const cluster = a.subject.cluster ?? a.cluster;
   const ns = a.subject.namespace ?? a.workload?.namespace ?? null;
+  const subject = nodeId({
+    cluster,
+    kind: a.subject.kind,
+    namespace: a.subject.kind === 'Node' ? null : ns,
+    name: a.subject.name,
+  });
+  // A pod names its workload more precisely than an alert's `service` label, which may name a Service in front of
+  // several Deployments (Bookinfo's `ratings` serves ratings-v1 and ratings-v2-mysql).
+  if (a.subject.kind === 'Pod') {
+    if (graph.has(subject)) return graph.ownerWorkload(subject);
+    const owner = POD_OF_DEPLOYMENT.exec(a.subject.name)?.[1];
+    const w = owner ? graph.resolveWorkload(cluster, ns, owner) : undefined;
+    if (w) return w;
+  }
   if (a.workload) {
     const w = graph.resolveWorkload(
       a.workload.cluster ?? cluster,
@@ -61,18 +75,6 @@ export function anomalyNode(graph: DependencyGraph, a: AnomalySignal): string {
       a.workload.name,
       a.workload.kind,
     );
-    if (w) return w;
-  }
-  const subject = nodeId({
-    cluster,
-    kind: a.subject.kind,
-    namespace: a.subject.kind === 'Node' ? null : ns,
-    name: a.subject.name,
-  });
-  if (a.subject.kind === 'Pod') {
-    if (graph.has(subject)) return graph.ownerWorkload(subject);
-    const owner = POD_OF_DEPLOYMENT.exec(a.subject.name)?.[1];
-    const w = owner ? graph.resolveWorkload(cluster, ns, owner) : undefined;
     if (w) return w;
   }
   if (a.subject.kind === 'Service' || a.subject.kind === 'Alert') {
