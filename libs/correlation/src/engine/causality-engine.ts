@@ -303,6 +303,11 @@ export class CausalityEngine implements CorrelationEngine {
       anomalyIds: q.query.anomalyIds ? new Set(q.query.anomalyIds) : undefined,
       rollouts: (node) => this.changes.rolloutTimes(node, at, q.cluster),
       replicaSetOf: (a) => this.replicaSetOf(a),
+      podReadyAt: (a) => {
+        if (a.subject.kind !== 'Pod') return undefined;
+        const ns = a.subject.namespace ?? a.workload?.namespace ?? null;
+        return this.revisions.pod(a.subject.cluster ?? a.cluster, ns, a.subject.name)?.firstReadyAt;
+      },
     });
   }
 

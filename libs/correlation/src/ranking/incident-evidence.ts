@@ -37,6 +37,8 @@ export interface EvidenceQuery {
   rollouts?: (node: string) => readonly number[];
   /** The ReplicaSet of the pods a signal is about, if it is about pods (RevisionIndex through the engine). */
   replicaSetOf?: (signal: AnomalySignal) => string | undefined;
+  /** When the pod a signal is about first became ready, if it is about a pod that did (RevisionIndex). */
+  podReadyAt?: (signal: AnomalySignal) => number | undefined;
 }
 
 /** Symptoms resolved faster than this are transient. */
@@ -52,6 +54,20 @@ const POD_OF_DEPLOYMENT = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklm
 export function anomalyNode(graph: DependencyGraph, a: AnomalySignal): string {
   const cluster = a.subject.cluster ?? a.cluster;
   const ns = a.subject.namespace ?? a.workload?.namespace ?? null;
+  const subject = nodeId({
+    cluster,
+    kind: a.subject.kind,
+    namespace: a.subject.kind === 'Node' ? null : ns,
+    name: a.subject.name,
+  });
+  // A pod names its workload more precisely than an alert's `service` label, which may name a Service in front of
+  // several Deployments (Bookinfo's `ratings` serves ratings-v1 and ratings-v2-mysql).
+  if (a.subject.kind === 'Pod') {
+    if (graph.has(subject)) return graph.ownerWorkload(subject);
+    const owner = POD_OF_DEPLOYMENT.exec(a.subject.name)?.[1];
+    const w = owner ? graph.resolveWorkload(cluster, ns, owner) : undefined;
+    if (w) return w;
+  }
   if (a.workload) {
     const w = graph.resolveWorkload(
       a.workload.cluster ?? cluster,
@@ -59,18 +75,6 @@ export function anomalyNode(graph: DependencyGraph, a: AnomalySignal): string {
       a.workload.name,
       a.workload.kind,
     );
-    if (w) return w;
-  }
-  const subject = nodeId({
-    cluster,
-    kind: a.subject.kind,
-    namespace: a.subject.kind === 'Node' ? null : ns,
-    name: a.subject.name,
-  });
-  if (a.subject.kind === 'Pod') {
-    if (graph.has(subject)) return graph.ownerWorkload(subject);
-    const owner = POD_OF_DEPLOYMENT.exec(a.subject.name)?.[1];
-    const w = owner ? graph.resolveWorkload(cluster, ns, owner) : undefined;
     if (w) return w;
   }
   if (a.subject.kind === 'Service' || a.subject.kind === 'Alert') {
@@ -134,7 +138,7 @@ export function collectEvidence(
     else if (f.resolvedAt === undefined && lasted < TRANSIENT_MS && ROLLOUT_REASONS.has(f.signal.reason)) {
       const times = q.rollouts?.(anomalyNode(graph, f.signal)) ?? [];
       if (times.some((t) => f.onset >= t - LAG_SLACK_MS && f.onset - t <= ROLLOUT_ONSET_MS)) f.weight *= 0.1;
-    }
+    } else if (startingUp(f.signal, q.podReadyAt?.(f.signal))) f.weight *= 0.1;
   }
 
   const groups = new Map<string, EvidenceGroup>();
@@ -177,6 +181,16 @@ export function collectEvidence(
       g.relevance = g.anomalies.some((a) => q.anomalyIds!.has(a.signal.anomalyId)) ? 1 : 0.1;
   }
   return out;
+}
+
+/**
+ * A readiness probe failing before the pod first became ready, when it then did: the pod starting (a slow JVM,
+ * a cache warming), which its probe's initial delay did not cover. Routine, like a rollout's brief unavailability.
+ */
+function startingUp(a: AnomalySignal, readyAt: number | undefined): boolean {
+  if (readyAt === undefined || a.subject.kind !== 'Pod') return false;
+  const readiness = a.reason === 'Unhealthy' ? /readiness/i.test(a.message ?? '') : a.reason === 'NotReady';
+  return readiness && Date.parse(a.onset) <= readyAt + LAG_SLACK_MS;
 }
 
 function nsOf(id: string): string | null {

@@ -27,6 +27,8 @@ export interface PodRecord {
   firstSeenAt: number;
   /** When it was first seen ready since it last was not (while it is ready). */
   readyAt?: number;
+  /** When it was first seen ready at all (kept when it later stops being ready). */
+  firstReadyAt?: number;
   goneAt?: number;
 }
 
@@ -115,6 +117,7 @@ export class RevisionIndex {
       replicaSet: rs,
       firstSeenAt: prev?.firstSeenAt ?? observedAt,
       readyAt: ready ? (prev?.readyAt ?? observedAt) : undefined,
+      firstReadyAt: prev?.firstReadyAt ?? (ready ? observedAt : undefined),
       goneAt: undefined,
     });
     if (rs) {
