@@ -95,7 +95,9 @@ export class CausalityEngine implements CorrelationEngine {
   /** The latest object time seen: a tombstone carries none. */
   private lastObjectTime = 0;
   /** The revision each template change made, once found (it does not change after). */
-  private readonly revisionsMade = new Map<string, string>();
+  private readonly revisionsMade = new Map<string, string | null>();
+  /** The RevisionIndex version revisionsMade holds answers for (none found may be found once a ReplicaSet comes). */
+  private revisionsVersion = -1;
 
   constructor(private readonly options: CausalityEngineOptions = {}) {}
 
@@ -342,8 +344,13 @@ export class CausalityEngine implements CorrelationEngine {
   private readonly rollouts: RolloutFacts = {
     revisionOf: (c: PlacedChange) => {
       if (!TOP_WORKLOAD_KINDS.includes(c.change.ref.kind) || !templateChanged(c)) return undefined;
+      if (this.revisionsVersion !== this.revisions.version) {
+        // Found revisions stay found; the ones not found are looked up again.
+        for (const [id, rs] of this.revisionsMade) if (rs === null) this.revisionsMade.delete(id);
+        this.revisionsVersion = this.revisions.version;
+      }
       const known = this.revisionsMade.get(c.change.changeId);
-      if (known) return known;
+      if (known !== undefined) return known ?? undefined;
       const { cluster, namespace, name } = c.change.ref;
       const next = this.changes
         .changesAfter(c.origin, c.time)
@@ -355,7 +362,7 @@ export class CausalityEngine implements CorrelationEngine {
         c.time,
         next ? Date.parse(next.changedAt) : Infinity,
       );
-      if (rs) this.revisionsMade.set(c.change.changeId, rs.name);
+      this.revisionsMade.set(c.change.changeId, rs?.name ?? null);
       return rs?.name;
     },
     restartsOf: (node: string) => {

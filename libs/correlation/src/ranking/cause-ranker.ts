@@ -46,8 +46,8 @@ interface CandidateFacts {
   own?: { onset: number; start: number };
   /** Where a slow fault of the change would also surface first (denied callers of a policy). */
   slow?: ReadonlySet<string>;
-  /** The ReplicaSet the change made, for a change of a pod template. */
-  revision?: string;
+  /** The ReplicaSet the change made, for a change of a pod template (looked up on first use). */
+  revision: () => string | undefined;
 }
 
 /** What explains the incident best: the first `top` candidates, and the sum of every candidate's score. */
@@ -247,11 +247,13 @@ function explainGroup(
   // onset, so only a symptom heavier than every earlier one can do better than those.
   // Who reads a changed ConfigMap/Secret on the way to this group: the group itself (a consumer), the reader on
   // the path, or, for a presumed link, any of its readers.
-  const readers = direct
-    ? [g.node]
-    : path
-      ? [readerOnPath(path)].filter((r) => r !== undefined)
-      : readersOf(graph, candidate);
+  // Looked up only for a ConfigMap or Secret whose symptom came late (effectiveStart): the hot path allocates none.
+  const readers = () =>
+    direct
+      ? [g.node]
+      : path
+        ? [readerOnPath(path)].filter((r) => r !== undefined)
+        : readersOf(graph, candidate);
   let strength = 0;
   let claim = 0;
   let best: EvidenceAnomaly | undefined;
@@ -302,7 +304,9 @@ function explainGroup(
  * changes that made no revision (replicas, a ConfigMap), are not sorted this way.
  */
 function attributable(c: Candidate, g: EvidenceGroup, a: EvidenceAnomaly, facts: CandidateFacts): boolean {
-  return !(facts.revision && a.replicaSet && c.origin === g.node && a.replicaSet !== facts.revision);
+  if (!a.replicaSet || c.origin !== g.node) return true;
+  const revision = facts.revision();
+  return !revision || a.replicaSet === revision;
 }
 
 /**
@@ -316,7 +320,7 @@ function attributable(c: Candidate, g: EvidenceGroup, a: EvidenceAnomaly, facts:
 function effectiveStart(
   ctx: ExplainContext,
   c: Candidate,
-  readers: readonly string[],
+  readers: () => readonly string[],
   onset: number,
 ): number {
   const kind = c.change.ref.kind;
@@ -325,7 +329,7 @@ function effectiveStart(
   // later reading would also make the change meet every change made in between, for a small gain in timing).
   if (onset - c.time <= LAG.FLAT_MS + LAG.PROMPT_DECAY_MS) return c.time;
   let start = c.time;
-  for (const reader of readers)
+  for (const reader of readers())
     for (const r of ctx.rollouts.restartsOf(reader))
       if (r > start && r <= onset + LAG.TOLERANCE_MS) start = r;
   return start;
@@ -365,7 +369,11 @@ function candidateFacts(
   reachable: readonly number[],
   slow: ReadonlySet<string> | undefined,
 ): CandidateFacts {
-  const facts: CandidateFacts = { slow, revision: ctx.rollouts?.revisionOf(c) };
+  let revision: { of?: string } | undefined;
+  const facts: CandidateFacts = {
+    slow,
+    revision: () => (revision ??= { of: ctx.rollouts?.revisionOf(c) }).of,
+  };
   for (const i of reachable) {
     const g = groups[i];
     if (g.virtual || !(map.local(g.node) || slow?.has(g.node))) continue;
@@ -375,7 +383,7 @@ function candidateFacts(
     if (a && (facts.own === undefined || a.onset < facts.own.onset))
       facts.own = {
         onset: a.onset,
-        start: map.local(g.node) ? effectiveStart(ctx, c, [g.node], a.onset) : c.time,
+        start: map.local(g.node) ? effectiveStart(ctx, c, () => [g.node], a.onset) : c.time,
       };
   }
   return facts;

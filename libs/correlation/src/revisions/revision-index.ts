@@ -51,6 +51,8 @@ const key = (cluster: string, namespace: string | null, name: string) =>
   `${cluster}/${namespace ?? '_'}/${name}`;
 
 export class RevisionIndex {
+  /** Moves whenever a ReplicaSet is seen: what was looked up before may have changed. */
+  version = 0;
   private readonly replicaSets = new Map<string, ReplicaSetRecord>();
   private readonly byDeployment = new Map<string, Set<string>>();
   private readonly pods = new Map<string, PodRecord>();
@@ -70,6 +72,7 @@ export class RevisionIndex {
   }
 
   private applyReplicaSet(ref: Ref, object: Obj, observedAt: number): void {
+    this.version++;
     const k = key(ref.cluster, ref.namespace, ref.name);
     const owner = object.metadata?.ownerReferences?.find((o) => o.kind === 'Deployment')?.name;
     const replicas = typeof object.spec?.replicas === 'number' ? object.spec.replicas : 1;
