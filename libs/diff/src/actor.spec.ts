@@ -144,6 +144,22 @@ describe('actor attribution comparing managedFields before and after (captured l
     expect(withoutPrevious.manager).toBe('kubectl-client-side-apply');
   });
 
+  it('does not take an earlier write the differ did not keep for this one', () => {
+    // kubectl apply --server-side writes the last-applied annotation in a second request (manager
+    // kubectl-last-applied, no time); that write changes nothing the differ diffs, so its state kept the stamps
+    // from before it. The next scale then sees that entry as new, but it owns nothing the scale changed.
+    const s = live.steps.find((x) => x.verb === 'kubectl scale (after server-side apply)')!;
+    const d = diffObjects(
+      normalizer.normalize(s.before, 'apps', 'Deployment'),
+      normalizer.normalize(s.after, 'apps', 'Deployment'),
+    )!;
+    const stale = writerStamps(s.before).filter((w) => w.manager !== 'kubectl-last-applied');
+    expect(attributeActor(s.after, d.changes, stale)).toMatchObject({
+      manager: 'kubectl',
+      operation: 'Update',
+    });
+  });
+
   it('attributes a deletion to the garbage collector when owned, else to the last person or tool that wrote it', () => {
     const after = live.steps.at(-1)!.after;
     expect(deletionActor(after)).toEqual({ manager: 'kubectl', operation: 'Delete', kind: 'human' });

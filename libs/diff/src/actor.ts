@@ -145,14 +145,16 @@ function movedEntries(entries: ManagedFieldsEntry[], previous: readonly WriterSt
 }
 
 /**
- * The actor of an update. With the managedFields of the version before (`previous`, see writerStamps), the
- * entry this update wrote (among several, the one owning the changed fields). When no entry was written or grew
- * but some lost fields, the writer took no field: it removed some (the API keeps no trace of a removal) or set
- * fields it already co-owned, so an entry that still owns the changed fields is the writer, else it is unknown.
- * Without `previous` (a state from before they were kept), or when the managedFields did not move at all (the
- * same manager again within a second, a repeated scale): the entry owning the changed fields, deepest match
- * first, latest time on ties, else the entry written last. Removed fields are owned by nobody any more, so they
- * are matched on their parent.
+ * The actor of an update. With the managedFields of the version before (`previous`, see writerStamps): the entry
+ * this update wrote (new, a new time, or grown) that owns the changed fields. When none of them owns them but
+ * some entries lost fields, the writer took none: it set fields it already co-owned (an entry that still owns
+ * the changed fields is the writer) or removed some, which managedFields keep no trace of (then it is unknown,
+ * unless an entry was written). A written entry that owns nothing changed can be an earlier write the differ
+ * did not keep (one that changed only ignored fields, like kubectl's last-applied annotation): it is the answer
+ * only when nothing else is. Without `previous` (a state from before they were kept), or when the managedFields
+ * did not move at all (the same manager again within a second, a repeated scale): the entry owning the changed
+ * fields, deepest match first, latest time on ties, else the entry written last. Removed fields are owned by
+ * nobody any more, so they are matched on their parent.
  */
 export function attributeActor(
   object: Record<string, unknown>,
@@ -164,15 +166,17 @@ export function attributeActor(
   if (previous) {
     const { written, grew, shrank } = movedEntries(entries, previous);
     const writers = written.length > 0 ? written : grew;
-    if (writers.length === 1) return toActor(writers[0]);
-    if (writers.length > 1) return toActor(owner(writers, changes) ?? latestEntry(writers));
+    const owning = owner(writers, changes);
+    if (owning) return toActor(owning);
     if (shrank.size > 0) {
       const kept = owner(
         entries.filter((e) => !shrank.has(e)),
         changes,
       );
-      return kept ? toActor(kept) : UNKNOWN_ACTOR;
+      if (kept) return toActor(kept);
+      return writers.length > 0 ? toActor(latestEntry(writers)) : UNKNOWN_ACTOR;
     }
+    if (writers.length > 0) return toActor(latestEntry(writers));
   }
   return toActor(owner(entries, changes) ?? latestEntry(entries));
 }
