@@ -45,5 +45,6 @@ step 'kubectl set env (removes LEVEL)' kubectl -n "$ns" set env deployment/web L
 step 'kubectl apply (client side)' sh -c "$(declare -f manifest); ns=$ns; manifest 96Mi 4 | kubectl apply -f -"
 step 'kubectl apply --server-side' sh -c "$(declare -f manifest); ns=$ns; manifest 64Mi 4 | kubectl apply --server-side --force-conflicts -f -"
 step 'kubectl scale (after server-side apply)' kubectl -n "$ns" scale deployment web --replicas=2
+step 'kubectl scale to zero' kubectl -n "$ns" scale deployment web --replicas=0
 
 printf '%s\n' "${steps[@]}" | jq -s '{captured: "test/support/capture-managed-fields.sh against scripts/cluster (kube-apiserver v1.32.13)", steps: .}'

@@ -153,8 +153,9 @@ function movedEntries(entries: ManagedFieldsEntry[], previous: readonly WriterSt
  * did not keep (one that changed only ignored fields, like kubectl's last-applied annotation): it is the answer
  * only when nothing else is. Without `previous` (a state from before they were kept), or when the managedFields
  * did not move at all (the same manager again within a second, a repeated scale): the entry owning the changed
- * fields, deepest match first, latest time on ties, else the entry written last. Removed fields are owned by
- * nobody any more, so they are matched on their parent.
+ * fields, deepest match first, latest time on ties; if none owns them, the entry written last without
+ * `previous`, and nobody with it (the writer left no trace: a scale to zero through the scale subresource
+ * records no field). Removed fields are owned by nobody any more, so they are matched on their parent.
  */
 export function attributeActor(
   object: Record<string, unknown>,
@@ -177,6 +178,10 @@ export function attributeActor(
       return writers.length > 0 ? toActor(latestEntry(writers)) : UNKNOWN_ACTOR;
     }
     if (writers.length > 0) return toActor(latestEntry(writers));
+    // Nothing moved: the writer owned the changed fields already, or it left no trace at all (a scale to zero
+    // through the scale subresource records no field: 0 is omitted from the Scale object).
+    const known = owner(entries, changes);
+    return known ? toActor(known) : UNKNOWN_ACTOR;
   }
   return toActor(owner(entries, changes) ?? latestEntry(entries));
 }
