@@ -156,10 +156,7 @@ export async function spawnRoles(
     correlatorHttpPort: ports.correlator,
     httpPorts: ports,
     rss: () =>
-      Object.fromEntries(ROLE_NAMES.map((r) => [r, rssOf(children.get(r)!.pid!)])) as Record<
-        RoleName,
-        number
-      >,
+      Object.fromEntries(names.map((r) => [r, rssOf(children.get(r)!.pid!)])) as Record<RoleName, number>,
     stop,
   };
 }
