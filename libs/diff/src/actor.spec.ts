@@ -144,6 +144,12 @@ describe('actor attribution comparing managedFields before and after (captured l
     expect(withoutPrevious.manager).toBe('kubectl-client-side-apply');
   });
 
+  it('names nobody for a scale to zero, whose scale entry records no field and disappears', () => {
+    const { withPrevious, withoutPrevious } = step('kubectl scale to zero');
+    expect(withPrevious).toEqual(UNKNOWN_ACTOR);
+    expect(withoutPrevious).toMatchObject({ manager: 'kubectl', operation: 'Apply' }); // the latest entry: wrong
+  });
+
   it('does not take an earlier write the differ did not keep for this one', () => {
     // kubectl apply --server-side writes the last-applied annotation in a second request (manager
     // kubectl-last-applied, no time); that write changes nothing the differ diffs, so its state kept the stamps
