@@ -146,16 +146,15 @@ function movedEntries(entries: ManagedFieldsEntry[], previous: readonly WriterSt
 
 /**
  * The actor of an update. With the managedFields of the version before (`previous`, see writerStamps): the entry
- * this update wrote (new, a new time, or grown) that owns the changed fields. When none of them owns them but
- * some entries lost fields, the writer took none: it set fields it already co-owned (an entry that still owns
- * the changed fields is the writer) or removed some, which managedFields keep no trace of (then it is unknown,
- * unless an entry was written). A written entry that owns nothing changed can be an earlier write the differ
- * did not keep (one that changed only ignored fields, like kubectl's last-applied annotation): it is the answer
- * only when nothing else is. Without `previous` (a state from before they were kept), or when the managedFields
- * did not move at all (the same manager again within a second, a repeated scale): the entry owning the changed
- * fields, deepest match first, latest time on ties; if none owns them, the entry written last without
- * `previous`, and nobody with it (the writer left no trace: a scale to zero through the scale subresource
- * records no field). Removed fields are owned by nobody any more, so they are matched on their parent.
+ * this update wrote (new, a new time, or grown) that owns the changed fields. When no moved entry owns them, the
+ * writer set fields it already owned (a repeated scale, the same manager again within a second) or co-owned:
+ * the owner of the changed fields among the entries that lost nothing to this update. A moved entry that owns
+ * nothing changed can be an earlier write the differ did not keep (one that changed only ignored fields, like
+ * kubectl's last-applied annotation): it is the answer only when nobody owns the changed fields, and with no
+ * moved entry either the writer left no trace (a removal; a scale to zero, for which the scale subresource
+ * records no field) and is unknown. Without `previous` (a state from before they were kept): the entry owning
+ * the changed fields, deepest match first, latest time on ties, else the entry written last. Removed fields are
+ * owned by nobody any more, so they are matched on their parent.
  */
 export function attributeActor(
   object: Record<string, unknown>,
@@ -169,19 +168,16 @@ export function attributeActor(
     const writers = written.length > 0 ? written : grew;
     const owning = owner(writers, changes);
     if (owning) return toActor(owning);
-    if (shrank.size > 0) {
-      const kept = owner(
-        entries.filter((e) => !shrank.has(e)),
-        changes,
-      );
-      if (kept) return toActor(kept);
-      return writers.length > 0 ? toActor(latestEntry(writers)) : UNKNOWN_ACTOR;
-    }
-    if (writers.length > 0) return toActor(latestEntry(writers));
-    // Nothing moved: the writer owned the changed fields already, or it left no trace at all (a scale to zero
-    // through the scale subresource records no field: 0 is omitted from the Scale object).
-    const known = owner(entries, changes);
-    return known ? toActor(known) : UNKNOWN_ACTOR;
+    // No moved entry owns what changed: the writer set fields it already (co-)owned, so an owner that did not
+    // lose fields to this update is it; a moved entry that owns nothing changed is an earlier write the differ
+    // did not keep (kubectl's last-applied annotation) or one whose managedFields say nothing of it.
+    const kept = owner(
+      entries.filter((e) => !shrank.has(e)),
+      changes,
+    );
+    if (kept) return toActor(kept);
+    // Nobody owns what changed: a removal, or a scale to zero (the scale subresource records no field for 0).
+    return writers.length > 0 ? toActor(latestEntry(writers)) : UNKNOWN_ACTOR;
   }
   return toActor(owner(entries, changes) ?? latestEntry(entries));
 }
