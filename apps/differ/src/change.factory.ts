@@ -4,12 +4,12 @@ import {
   classifyLifecycle,
   classifyUpdate,
   creationActor,
+  deletionActor,
   provenanceOf,
   summarizeUpdate,
-  UNKNOWN_ACTOR,
   type ObjectDiff,
 } from '#diff';
-import type { Actor } from '#contracts';
+import type { Actor, WriterStamp } from '#contracts';
 
 /** Builds ChangeEvents; the id is deterministic so that a re-processed batch produces the same events. */
 export class ChangeFactory {
@@ -20,6 +20,8 @@ export class ChangeFactory {
     raw: Record<string, unknown>;
     diff: ObjectDiff;
     whileAway: boolean;
+    /** The managedFields of the version diffed against (absent in states written before they were kept). */
+    previousWriters?: readonly WriterStamp[];
   }): ChangeEvent {
     const { ref, diff } = args;
     const classes = classifyUpdate(ref.kind, diff.changes);
@@ -35,7 +37,7 @@ export class ChangeFactory {
         ...(op !== 'remove' ? { new: next } : {}),
       })),
       summary: summarizeUpdate(displayRef(ref), diff.changes),
-      actor: attributeActor(args.raw, diff.changes),
+      actor: attributeActor(args.raw, diff.changes, args.previousWriters),
     });
   }
 
@@ -66,17 +68,13 @@ export class ChangeFactory {
     whileAway: boolean;
     idSuffix?: string;
   }): ChangeEvent {
-    // managedFields say who wrote an object, never who deleted it; garbage collection is the controllers'.
-    const owned = Array.isArray(
-      (args.raw.metadata as { ownerReferences?: unknown } | undefined)?.ownerReferences,
-    );
-    const actor: Actor = owned ? { manager: 'garbage-collector', kind: 'controller' } : UNKNOWN_ACTOR;
+    const actor: Actor = deletionActor(args.raw);
     return this.event({
       ...args,
       operation: 'delete',
       classes: classifyLifecycle(args.ref.kind, 'delete', args.raw),
       paths: [],
-      summary: `${displayRef(args.ref)} deleted${args.whileAway ? ' while away' : ''}`,
+      summary: `${displayRef(args.ref)} deleted${args.whileAway ? ' while away' : ''}${deletedBy(actor)}`,
       actor,
     });
   }
@@ -116,4 +114,11 @@ export class ChangeFactory {
       ...(a.whileAway ? { whileAway: true } : {}),
     };
   }
+}
+
+/** The deleter is an inference (see deletionActor): the summary says so. */
+function deletedBy(actor: Actor): string {
+  if (actor.kind === 'unknown') return '';
+  if (actor.manager === 'garbage-collector') return ' (by the garbage collector: it has an owner)';
+  return ` (probably by ${actor.manager}, its last writer)`;
 }

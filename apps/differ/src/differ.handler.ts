@@ -7,8 +7,9 @@ import {
   TOPICS,
   type ObjectState,
   type RawObjectEvent,
+  type WriterStamp,
 } from '#contracts';
-import { analyzeStatus, diffObjects, Normalizer } from '#diff';
+import { analyzeStatus, diffObjects, Normalizer, writerStamps } from '#diff';
 import type { ConsumedRecord, EventLog, RecordHandler, TopicPartition } from '#kafka';
 import { componentLogger, gauge, histogram } from '#observability';
 import { ChangeFactory } from './change.factory.js';
@@ -40,6 +41,7 @@ interface BatchObject {
   digest: string;
   refUid?: string;
   object: Record<string, unknown>;
+  writers?: WriterStamp[];
 }
 
 /**
@@ -207,7 +209,7 @@ export class DifferHandler implements RecordHandler {
     const stored =
       known && !sameText
         ? inBatch && inBatch.digest === known.objectDigest
-          ? { ref: { uid: inBatch.refUid }, object: inBatch.object }
+          ? { ref: { uid: inBatch.refUid }, object: inBatch.object, writers: inBatch.writers }
           : (JSON.parse(known.value) as ObjectState)
         : undefined;
     // A re-created object (same name, new uid) starts over: nothing of the old one carries over.
@@ -239,13 +241,18 @@ export class DifferHandler implements RecordHandler {
         normalized,
       );
 
-    if (objectChanged) batch.set(key, { digest, refUid: ref.uid, object: normalized });
-
     const statusText = status.digest ? JSON.stringify(status.digest) : '';
     const digestChanged = statusText !== (prevStatusText ?? '');
     const confirmed = ev.type === 'SYNC' && entry?.snapshotId !== ev.snapshotId;
+    const written = !prevValid || objectChanged || digestChanged || confirmed;
+    // Who wrote which fields, kept with each state for the next version's actor (see attributeActor): only for
+    // objects whose changes are reported, and only when a state is written.
+    const writers = reportable && written ? writerStamps(raw) : undefined;
+    if (objectChanged) batch.set(key, { digest, refUid: ref.uid, object: normalized, writers });
+    else if (writers && inBatch?.digest === digest) inBatch.writers = writers;
+
     // Status-only churn with no new facts is not written: re-processing it yields the same (nothing).
-    if (!prevValid || objectChanged || digestChanged || confirmed) {
+    if (written) {
       const state: NewState['state'] = {
         schemaVersion: 1,
         ref,
@@ -253,6 +260,7 @@ export class DifferHandler implements RecordHandler {
         observedAt: ev.observedAt,
         snapshotId: ev.type === 'SYNC' ? ev.snapshotId : entry?.snapshotId,
         ...(status.digest ? { statusDigest: status.digest } : {}),
+        ...(writers ? { writers } : {}),
       };
       store.put(key, offset, { state, objectText, objectDigest: digest, statusText });
     }
@@ -264,7 +272,7 @@ export class DifferHandler implements RecordHandler {
     partition: number,
     ev: RawObjectEvent,
     raw: Record<string, unknown>,
-    prev: { object: Record<string, unknown> } | undefined,
+    prev: { object: Record<string, unknown>; writers?: WriterStamp[] } | undefined,
     hasPrev: boolean,
     objectChanged: boolean,
     normalized: Record<string, unknown>,
@@ -280,7 +288,11 @@ export class DifferHandler implements RecordHandler {
     }
     if (!objectChanged || !prev) return;
     const diff = diffObjects(prev.object, normalized);
-    if (diff) this.output.change(partition, this.changes.update({ ...base, diff, whileAway }));
+    if (diff)
+      this.output.change(
+        partition,
+        this.changes.update({ ...base, diff, whileAway, previousWriters: prev.writers }),
+      );
   }
 
   private createdWhileAway(
